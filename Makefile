@@ -1,0 +1,56 @@
+# orch — developer entry points. `make demo` and `make test` set everything up
+# on a fresh machine (Python venv, Go builds of the control plane) and run.
+SHELL := /bin/bash
+PY := .venv/bin/python
+FLAVOR ?= openshift
+PYTEST_ARGS ?=
+K ?=
+BIN_DIR = $(shell bash tests/cluster/build/build-binaries.sh | tail -n1)
+
+.PHONY: sysdeps setup venv binaries test test-unit test-e2e demo cluster-up cluster-down bench clean
+
+setup: venv binaries
+
+# System packages: unshare/nsenter (util-linux) and ip (iproute2) run the cluster
+# in a private network namespace.
+sysdeps:
+	@command -v unshare >/dev/null && command -v nsenter >/dev/null && command -v ip >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq util-linux iproute2; }
+
+venv: .venv/.installed
+
+.venv/.installed: pyproject.toml
+	python3 -m venv .venv
+	.venv/bin/pip install -q --upgrade pip
+	.venv/bin/pip install -q -e '.[test]'
+	touch $@
+
+binaries:
+	@bash tests/cluster/build/build-binaries.sh
+
+# The whole suite, inside a private network namespace with only loopback up.
+test: sysdeps setup
+	ORCH_TESTBIN=$(BIN_DIR) unshare -n sh -c 'ip link set lo up && exec .venv/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS) tests'
+
+test-unit: venv
+	.venv/bin/pytest -q tests/unit $(PYTEST_ARGS)
+
+test-e2e: sysdeps setup
+	ORCH_TESTBIN=$(BIN_DIR) unshare -n sh -c 'ip link set lo up && exec .venv/bin/pytest -q -p no:cacheprovider tests/e2e $(if $(K),-k "$(K)") $(PYTEST_ARGS)'
+
+# The main job: the OpenShift-flavoured local cluster with simulated platform
+# operators, and `orch install --use-default` against it.
+demo: sysdeps setup
+	bash tests/cluster/demo
+
+cluster-up: sysdeps setup
+	tests/cluster/cluster-up $(FLAVOR)
+
+cluster-down:
+	tests/cluster/cluster-down
+
+bench: sysdeps setup
+	bash bench/run.sh
+
+clean: cluster-down
+	rm -rf .venv .cluster
