@@ -329,8 +329,6 @@ class Cluster:
                 "status": {
                     "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
                     "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                    "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
-                                 "kubeletVersion": "fake", "kubeProxyVersion": "fake"},
                 },
             }
             core.create_node(body)
