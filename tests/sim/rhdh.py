@@ -1,0 +1,99 @@
+"""Simulated Red Hat Developer Hub operator: Backstage CR → Deployment, Service, Route, local DB."""
+from __future__ import annotations
+
+from typing import Optional
+
+from . import kube as K
+from . import workloads as W
+from .config import SimConfig
+from .operand import OperandController
+
+DEFAULT_DOMAIN = "apps.example.com"
+
+
+def route_host(name: str, namespace: str, domain: str) -> str:
+    return f"backstage-{name}-{namespace}.{domain}"
+
+
+class BackstageController(OperandController):
+    name = "rhdh.backstage"
+    package = "rhdh"
+    res = K.BACKSTAGES
+    manager = "backstage-operator"
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.watch(K.STATEFULSETS, lambda o: [
+            f"{o['metadata']['namespace']}/{r['name']}"
+            for r in o["metadata"].get("ownerReferences") or [] if r.get("kind") == "Backstage"])
+
+    def _domain(self) -> str:
+        ing = self.kube.get(K.INGRESSES_CONFIG, "cluster")
+        return ((ing or {}).get("spec") or {}).get("domain") or DEFAULT_DOMAIN
+
+    def sync(self, obj: dict, cfg: SimConfig) -> Optional[float]:
+        ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        spec = obj.get("spec") or {}
+        owner = K.owner_ref(obj, block=True)
+        dep_name = f"backstage-{name}"
+        labels = {"rhdh.redhat.com/app": dep_name}
+        if (spec.get("database") or {}).get("enableLocalDb", True):
+            self._local_db(name, ns, owner)
+        wait = W.delay_remaining(obj, cfg.delay(dep_name))
+        if wait > 0:
+            self.set_ready(obj, "Deployed", False, "DeployInProgress",
+                           f"Waiting for Deployment {dep_name}")
+            return wait
+        app = spec.get("application") or {}
+        image = (app.get("image") or
+                 "registry.redhat.io/rhdh/rhdh-hub-rhel9:latest")
+        want = W.deployment(dep_name, ns, cfg=cfg, image=image, owner=owner, labels=labels,
+                            containers=["backstage-backend"], port=7007)
+        dep = self.ensure(K.DEPLOYMENTS, want, lambda cur: W.template_differs(cur, want))
+        self.ensure(K.SERVICES, W.service(dep_name, ns, dep_name, port=80, target_port=7007,
+                                          owner=owner, labels=labels))
+        if (app.get("route") or {}).get("enabled", True):
+            self._route(dep_name, name, ns, owner)
+        ready = K.deployment_rolled_out(dep) and "backstage" not in cfg.never_ready
+        self.set_ready(obj, "Deployed", ready, "DeployOK" if ready else "DeployInProgress",
+                       "" if ready else f"Deployment {dep_name} is not yet available")
+        return None
+
+    def _local_db(self, name: str, ns: str, owner: dict) -> None:
+        sts_name = f"backstage-psql-{name}"
+        sel = {"rhdh.redhat.com/app": sts_name}
+        self.ensure(K.SERVICES, {"apiVersion": "v1", "kind": "Service", "metadata": {
+            "name": sts_name, "namespace": ns, "ownerReferences": [owner]},
+            "spec": {"selector": sel, "clusterIP": "None",
+                     "ports": [{"name": "postgres", "port": 5432}]}})
+        self.ensure(K.STATEFULSETS, {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {
+            "name": sts_name, "namespace": ns, "ownerReferences": [owner], "labels": sel},
+            "spec": {"replicas": 1, "serviceName": sts_name, "selector": {"matchLabels": sel},
+                     "template": {"metadata": {"labels": sel}, "spec": {"containers": [{
+                         "name": "postgres",
+                         "image": "registry.redhat.io/rhel9/postgresql-15:latest",
+                         "ports": [{"containerPort": 5432}],
+                         "volumeMounts": [{"name": "data", "mountPath": "/var/lib/pgsql/data"}]}]}},
+                     "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                         "accessModes": ["ReadWriteOnce"],
+                         "resources": {"requests": {"storage": "1Gi"}}}}]}})
+
+    def _route(self, dep_name: str, name: str, ns: str, owner: dict) -> None:
+        host = route_host(name, ns, self._domain())
+        route = self.ensure(K.ROUTES, {
+            "apiVersion": "route.openshift.io/v1", "kind": "Route",
+            "metadata": {"name": dep_name, "namespace": ns, "ownerReferences": [owner]},
+            "spec": {"host": host, "to": {"kind": "Service", "name": dep_name, "weight": 100},
+                     "port": {"targetPort": "http"},
+                     "tls": {"termination": "edge",
+                             "insecureEdgeTerminationPolicy": "Redirect"},
+                     "wildcardPolicy": "None"}},
+            lambda cur: (cur.get("spec") or {}).get("host") != host)
+        ingress = ((route.get("status") or {}).get("ingress") or [{}])[0]
+        if ingress.get("host") != host:
+            self.kube.patch_status(K.ROUTES, route, {"ingress": [{
+                "host": host, "routerName": "default", "wildcardPolicy": "None",
+                "routerCanonicalHostname": f"router-default.{self._domain()}",
+                "conditions": [{"type": "Admitted", "status": "True",
+                                "lastTransitionTime": K.ts()}]}]})
+            self.action("Backstage %s/%s: Route %s admitted at %s", ns, name, dep_name, host)

@@ -1,0 +1,121 @@
+"""Simulated OpenShift Serverless Logic operator: SonataFlowPlatform (data-index + jobs-service),
+SonataFlowClusterPlatform and SonataFlow workflows."""
+from __future__ import annotations
+
+from typing import Optional
+
+from . import kube as K
+from . import workloads as W
+from .config import SimConfig
+from .operand import OperandController
+
+PACKAGE = "logic-operator-rhel8"
+# The real finalizer string was not found upstream (reference §7.4); this one is the simulator's.
+WORKFLOW_FINALIZER = "sonataflow.org/trigger-protection"
+SERVICE_IMAGES = {
+    "data-index-service": "registry.redhat.io/openshift-serverless-1/logic-data-index-postgresql-rhel8:{v}",
+    "jobs-service": "registry.redhat.io/openshift-serverless-1/logic-jobs-service-postgresql-rhel8:{v}",
+}
+
+
+def _osl_version(ctl) -> str:
+    csv = ((ctl.ctx.operator_deployment(PACKAGE) or {}).get("metadata", {})
+           .get("labels", {}).get("sim.orch.dev/csv", ""))
+    return csv.rsplit(".v", 1)[-1] if ".v" in csv else ""
+
+
+class PlatformController(OperandController):
+    name = "osl.sonataflowplatform"
+    package = PACKAGE
+    res = K.SONATAFLOWPLATFORMS
+    manager = "logic-operator-rhel8"
+
+    def sync(self, obj: dict, cfg: SimConfig) -> Optional[float]:
+        ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        version = _osl_version(self)
+        waits, missing, not_ready = [], [], []
+        owner = K.owner_ref(obj, block=True)
+        for svc, image in SERVICE_IMAGES.items():
+            dep_name = f"{name}-{svc}"
+            wait = W.delay_remaining(obj, cfg.delay(dep_name))
+            if wait > 0:
+                waits.append(wait)
+                missing.append(dep_name)
+                continue
+            override = ((obj.get("spec") or {}).get("services") or {}).get(
+                "dataIndex" if svc.startswith("data") else "jobService") or {}
+            img = ((override.get("podTemplate") or {}).get("container") or {}).get("image") \
+                or image.format(v=version or "1.35.0")
+            want = W.deployment(dep_name, ns, cfg=cfg, image=img, owner=owner,
+                                labels={"sonataflow.org/service": dep_name})
+            dep = self.ensure(K.DEPLOYMENTS, want, lambda cur: W.template_differs(cur, want))
+            self.ensure(K.SERVICES, W.service(dep_name, ns, dep_name, owner=owner))
+            if not K.deployment_rolled_out(dep):
+                not_ready.append(dep_name)
+        wait = W.delay_remaining(obj, cfg.delay("sonataflowplatform"))
+        never = "sonataflowplatform" in cfg.never_ready
+        ready = not missing and not not_ready and wait <= 0 and not never
+        msg = "" if ready else ("Waiting for " + ", ".join(missing + not_ready)
+                                if missing or not_ready else "Waiting for the platform")
+        self.set_ready(obj, "Succeed", ready, "" if ready else "WaitingForDeployment", msg,
+                       cluster="openshift", version=version,
+                       info={"kubeVersion": "v1.36", "goVersion": "sim"})
+        due = [w for w in waits + ([wait] if wait > 0 and not never else []) if w > 0]
+        return min(due) if due else None
+
+
+class ClusterPlatformController(OperandController):
+    name = "osl.sonataflowclusterplatform"
+    package = PACKAGE
+    res = K.SONATAFLOWCLUSTERPLATFORMS
+    manager = "logic-operator-rhel8"
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.watch(K.SONATAFLOWPLATFORMS, lambda o: list(self.keys()))
+
+    def sync(self, obj: dict, cfg: SimConfig) -> Optional[float]:
+        ref = ((obj.get("spec") or {}).get("platformRef") or {})
+        sfp = self.kube.get(K.SONATAFLOWPLATFORMS, ref.get("name", ""),
+                            ref.get("namespace", "")) if ref.get("name") else None
+        ok = sfp is not None
+        self.set_ready(obj, "Succeed", ok, "" if ok else "PlatformNotFound",
+                       "" if ok else f"Referenced SonataFlowPlatform "
+                       f"{ref.get('namespace')}/{ref.get('name')} not found",
+                       version=_osl_version(self))
+        return None
+
+
+class WorkflowController(OperandController):
+    name = "osl.sonataflow"
+    package = PACKAGE
+    res = K.SONATAFLOWS
+    finalizer = WORKFLOW_FINALIZER
+    manager = "logic-operator-rhel8"
+
+    def sync(self, obj: dict, cfg: SimConfig) -> Optional[float]:
+        ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        wait = W.delay_remaining(obj, cfg.delay(name))
+        conds = list((obj.get("status") or {}).get("conditions") or [])
+        conds = K.set_condition(conds, "Built", "True", "", "")
+        if wait > 0:
+            conds = K.set_condition(conds, "Running", "False", "WaitingForDeployment",
+                                    "Waiting for the workflow Deployment")
+            self.write_status(obj, {"conditions": conds})
+            return wait
+        owner = K.owner_ref(obj, block=True)
+        image = (((obj.get("spec") or {}).get("podTemplate") or {}).get("container") or {}).get(
+            "image") or f"quay.io/orchestrator/serverless-workflow-{name}:latest"
+        want = W.deployment(name, ns, cfg=cfg, image=image, owner=owner,
+                            labels={"sonataflow.org/workflow-app": name})
+        dep = self.ensure(K.DEPLOYMENTS, want, lambda cur: W.template_differs(cur, want))
+        self.ensure(K.SERVICES, W.service(name, ns, name, owner=owner))
+        running = K.deployment_rolled_out(dep) and "sonataflow" not in cfg.never_ready
+        conds = K.set_condition(conds, "Running", "True" if running else "False",
+                                "" if running else "WaitingForDeployment",
+                                "" if running else f"Deployment {name} is not yet available")
+        self.write_status(obj, {"conditions": conds,
+                                "address": {"url": f"http://{name}.{ns}"},
+                                "endpoint": f"http://{name}.{ns}",
+                                "observedGeneration": obj["metadata"].get("generation")})
+        return None
