@@ -1,0 +1,11 @@
+"""Entry point for `orch` and `python -m orchestrator_cli`."""
+
+
+def main() -> None:
+    from orchestrator_cli.cli import run
+
+    run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Install steps: idempotent classes with plan (read-only), apply (server-side apply), verify."""
