@@ -1,0 +1,291 @@
+"""Pure-function tests for the simulators (no cluster): catalog resolution, conditions,
+NOTES rendering, config parsing, chart render failures."""
+from __future__ import annotations
+
+import pytest
+
+from tests.sim import catalog as C
+from tests.sim import kube as K
+from tests.sim import orchestrator_operator as O
+from tests.sim.config import ConfigError, config_map, parse_config
+from tests.sim.olm import load_crd
+
+
+# -- catalog ----------------------------------------------------------------------------------
+
+def test_resolve_default_channel_head():
+    assert C.resolve("s", "orchestrator-operator", None, None, "redhat-operators") == \
+        ("stable", "orchestrator-operator.v1.4.0")
+
+
+def test_resolve_starting_csv_then_upgrade_chain():
+    ch, csv = C.resolve("s", "serverless-operator", "stable", "serverless-operator.v1.35.0",
+                        "redhat-operators")
+    assert csv == "serverless-operator.v1.35.0"
+    assert C.next_upgrade("serverless-operator", ch, csv) == "serverless-operator.v1.36.0"
+    assert C.next_upgrade("serverless-operator", ch, "serverless-operator.v1.36.0") is None
+
+
+def test_channel_heads_cut_the_channel():
+    heads = {"serverless-operator/stable": "serverless-operator.v1.35.0"}
+    assert C.next_upgrade("serverless-operator", "stable", "serverless-operator.v1.35.0",
+                          heads) is None
+    assert C.resolve("s", "orchestrator-operator", "stable", None, "redhat-operators",
+                     {"orchestrator-operator/stable": "orchestrator-operator.v1.3.1"})[1] == \
+        "orchestrator-operator.v1.3.1"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("nope", "stable", None, "redhat-operators"), "no operators found in package nope"),
+    (("rhdh", "fast-9.9", None, "redhat-operators"), "no operators found in channel fast-9.9"),
+    (("rhdh", "fast-1.4", "rhdh-operator.v1.3.0", "redhat-operators"),
+     "no operators found with name rhdh-operator.v1.3.0 in channel fast-1.4"),
+    (("rhdh", "fast-1.4", None, "community-operators"), "from catalog community-operators"),
+])
+def test_resolution_failures_are_olm_style(args, fragment):
+    with pytest.raises(C.ResolutionError) as e:
+        C.resolve("my-sub", *args)
+    msg = str(e.value)
+    assert msg.startswith("constraints not satisfiable: ")
+    assert fragment in msg
+    assert "subscription my-sub" in msg
+
+
+def test_hidden_package_is_unknown():
+    with pytest.raises(C.ResolutionError):
+        C.resolve("s", "rhdh", "fast-1.4", None, "redhat-operators", hidden={"rhdh"})
+
+
+def test_catalog_matches_reference_matrix():
+    # reference §9.1: 1.3 -> v1alpha1 CRD, 1.4 -> v1alpha2; HOP deployment orchestrator-operator
+    assert C.csv_info("orchestrator-operator.v1.3.1").crds == ("orchestrators-v1alpha1.yaml",)
+    assert C.csv_info("orchestrator-operator.v1.4.0").crds == ("orchestrators-v1alpha2.yaml",)
+    assert C.csv_info("orchestrator-operator.v1.4.0").deployment == "orchestrator-operator"
+    assert C.csv_info("logic-operator-rhel8.v1.35.0").deployment == \
+        "logic-operator-rhel8-controller-manager"
+    assert C.csv_info("serverless-operator.v1.35.0").deployment == "knative-openshift"
+    assert "fast-1.4" in C.PACKAGES["rhdh"].channels
+    assert C.PACKAGES["orchestrator-operator"].default_channel == "stable"
+    # HOP 1.4 takes installedCSV after a 33-char prefix (reference §9.3)
+    assert len("openshift-pipelines-operator-rh.v") == 33
+    assert "openshift-pipelines-operator-rh.v1.17.0" in C.PACKAGES[
+        "openshift-pipelines-operator-rh"].csvs
+
+
+def test_package_manifest_shape():
+    pm = C.package_manifest("serverless-operator",
+                            {"serverless-operator/stable": "serverless-operator.v1.35.0"})
+    st = pm["status"]
+    assert st["catalogSource"] == "redhat-operators"
+    assert st["catalogSourceNamespace"] == "openshift-marketplace"
+    assert st["defaultChannel"] == "stable"
+    assert st["channels"] == [dict(st["channels"][0], name="stable",
+                                   currentCSV="serverless-operator.v1.35.0")]
+
+
+def test_every_owned_crd_file_loads():
+    for pkg in C.PACKAGES.values():
+        for info in pkg.csvs.values():
+            for fn in info.crds:
+                crd = load_crd(fn)
+                assert crd["kind"] == "CustomResourceDefinition"
+                assert sum(v["storage"] for v in crd["spec"]["versions"]) == 1
+
+
+def test_orchestrator_crd_defaults_follow_reference():
+    crd = load_crd("orchestrators-v1alpha2.yaml")
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    sub = spec["properties"]["sonataFlowOperator"]["properties"]["subscription"]["properties"]
+    assert sub["startingCSV"]["default"] == "logic-operator-rhel8.v1.35.0"
+    rhdh = spec["properties"]["rhdhOperator"]["properties"]
+    assert rhdh["subscription"]["properties"]["channel"]["default"] == "fast-1.4"
+    assert rhdh["secretRef"]["properties"]["name"]["default"] == "backstage-backend-auth-secret"
+    v1 = load_crd("orchestrators-v1alpha1.yaml")["spec"]["versions"][0]
+    sub1 = v1["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"][
+        "sonataFlowOperator"]["properties"]["subscription"]["properties"]
+    assert "sourceName" in sub1 and "source" not in sub1
+    assert v1["name"] == "v1alpha1"
+
+
+# -- conditions -------------------------------------------------------------------------------
+
+def test_set_condition_keeps_transition_time_and_order():
+    c = K.set_condition([], "Initialized", "True", transition_time="t1")
+    c = K.set_condition(c, "Deployed", "False", "X", transition_time="t2")
+    c2 = K.set_condition(c, "Deployed", "False", "Y", "m", transition_time="t3")
+    assert [x["type"] for x in c2] == ["Initialized", "Deployed"]
+    assert c2[1]["lastTransitionTime"] == "t2" and c2[1]["reason"] == "Y"
+    c3 = K.set_condition(c2, "Deployed", "True", transition_time="t4")
+    assert c3[1]["lastTransitionTime"] == "t4"
+    assert K.conditions_equal(c2, K.set_condition(c, "Deployed", "False", "Y", "m"))
+    assert [x["type"] for x in K.remove_condition(c3, "Initialized")] == ["Deployed"]
+
+
+def test_deployment_rollout_checks():
+    dep = {"metadata": {"generation": 2}, "spec": {"replicas": 1},
+           "status": {"observedGeneration": 2, "updatedReplicas": 1, "availableReplicas": 1,
+                      "replicas": 1, "conditions": [{"type": "Available", "status": "True"}]}}
+    assert K.deployment_rolled_out(dep)
+    dep["status"]["replicas"] = 2  # an old pod still around
+    assert K.deployment_available(dep) and not K.deployment_rolled_out(dep)
+    assert not K.deployment_available(None)
+
+
+# -- config -----------------------------------------------------------------------------------
+
+def test_config_parsing():
+    cfg = parse_config("""
+delay_seconds: {default: 1, knativeserving: 5}
+never_ready: [knativeeventing, sonataflow-platform-jobs-service]
+pod_faults: {backstage-backstage: CrashLoopBackOff}
+failing_csvs: [serverless-operator]
+channel_heads: {serverless-operator/stable: serverless-operator.v1.35.0}
+""")
+    assert cfg.delay("knativeserving") == 5 and cfg.delay("other") == 1
+    assert cfg.pod_fault("backstage-backstage") == "CrashLoopBackOff"
+    assert cfg.pod_fault("sonataflow-platform-jobs-service") == "Unschedulable"
+    assert cfg.pod_fault("knative-openshift") is None
+    assert cfg.failing_csvs["serverless-operator"].reason == "InstallCheckFailed"
+    assert parse_config("").delay("x") == 0
+
+
+@pytest.mark.parametrize("text", [
+    "pod_faults: {x: Sleepy}", "delay_seconds: {x: soon}", "nonsense: 1", "- a list",
+    "delay_seconds: {x: -1}", "channel_heads: {nochannel: x}", "never_ready: abc", "a: [",
+])
+def test_config_rejects_invalid(text):
+    with pytest.raises(ConfigError):
+        parse_config(text)
+
+
+def test_config_map_helper_validates():
+    cm = config_map({"never_ready": ["knativeserving"]})
+    assert cm["metadata"] == {"name": "simulator-config", "namespace": "orch-sim"}
+    with pytest.raises(ConfigError):
+        config_map({"pod_faults": {"x": "Nope"}})
+
+
+# -- orchestrator chart render ----------------------------------------------------------------
+
+def _defaults(version: str = "v1alpha2") -> dict:
+    """The spec the apiserver produces from `spec: {}` via the CRD defaults."""
+    crd = load_crd(f"orchestrators-{version}.yaml")
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+
+    def fill(s):
+        if s.get("type") == "object" and "properties" in s:
+            return {k: fill(v) for k, v in s["properties"].items()
+                    if "default" in v or v.get("type") == "object" and "default" in v}
+        return s.get("default")
+    return fill(schema)
+
+
+def _inp(**kw) -> O.RenderInput:
+    base = dict(secret_data={"BACKEND_SECRET": "eA=="}, domain="apps.orch.local",
+                namespaces_with_label={})
+    base.update(kw)
+    return O.RenderInput(**base)
+
+
+def test_render_defaults_creates_chart_objects():
+    rel = O.render("orchestrator-sample", "openshift-operators", _defaults(), _inp(), "v1alpha2")
+    got = {(i.res.kind, i.obj["metadata"].get("namespace"), i.obj["metadata"]["name"])
+           for i in rel.items}
+    for want in [("Namespace", None, "openshift-serverless"), ("Namespace", None, "knative-serving"),
+                 ("Namespace", None, "knative-eventing"),
+                 ("Namespace", None, "openshift-serverless-logic"),
+                 ("Subscription", "openshift-serverless", "serverless-operator"),
+                 ("Subscription", "openshift-serverless-logic", "logic-operator-rhel8"),
+                 ("Subscription", "rhdh-operator", "rhdh"),
+                 ("OperatorGroup", "rhdh-operator", "rhdh-operator-group"),
+                 ("KnativeServing", "knative-serving", "knative-serving"),
+                 ("SonataFlowClusterPlatform", None, "cluster-platform"),
+                 ("SonataFlowPlatform", "sonataflow-infra", "sonataflow-platform"),
+                 ("Backstage", "rhdh-operator", "backstage"),
+                 ("NetworkPolicy", "sonataflow-infra", "allow-rhdh-to-sonataflow-and-workflows"),
+                 ("NetworkPolicy", "sonataflow-infra", "allow-intra-namespace"),
+                 ("NetworkPolicy", "sonataflow-infra",
+                  "allow-monitoring-to-sonataflow-and-workflows")]:
+        assert want in got, want
+    assert ("Namespace", None, "rhdh-operator") not in got  # the chart does not create it
+    subs = {i.obj["metadata"]["name"]: i.obj["spec"] for i in rel.items
+            if i.res.kind == "Subscription"}
+    assert subs["logic-operator-rhel8"]["startingCSV"] == "logic-operator-rhel8.v1.35.0"
+    assert subs["serverless-operator"]["startingCSV"] == "serverless-operator.v1.35.0"
+    assert subs["rhdh"]["channel"] == "fast-1.4" and "startingCSV" not in subs["rhdh"]
+    for i in rel.items:
+        assert i.obj["metadata"]["annotations"][O.RELEASE_NAME_ANN] == "orchestrator-sample"
+
+
+def test_notes_wait_list_exact_lines():
+    spec = _defaults()
+    spec["orchestrator"]["namespace"] = "wf"
+    spec["rhdhOperator"]["subscription"]["targetNamespace"] = "my-rhdh"
+    rel = O.render("r", "ns", spec, _inp(psql_statefulset_exists=True), "v1alpha2")
+    waits = rel.notes.split("Run the following commands to wait until the services are ready:\n")[1]
+    assert [w.strip() for w in waits.strip().splitlines()] == [
+        "oc wait -n openshift-serverless deploy/knative-openshift --for=condition=Available --timeout=5m",
+        "oc wait -n knative-eventing knativeeventing/knative-eventing --for=condition=Ready --timeout=5m",
+        "oc wait -n knative-serving knativeserving/knative-serving --for=condition=Ready --timeout=5m",
+        "oc wait -n openshift-serverless-logic deploy/logic-operator-rhel8-controller-manager --for=condition=Available --timeout=5m",
+        "oc wait -n wf sonataflowplatform/sonataflow-platform --for=condition=Succeed --timeout=5m",
+        "oc wait -n wf deploy/sonataflow-platform-data-index-service --for=condition=Available --timeout=5m",
+        "oc wait -n wf deploy/sonataflow-platform-jobs-service --for=condition=Available --timeout=5m",
+        "oc wait -n my-rhdh pod/backstage-psql-backstage-0 --for=condition=Ready --timeout=5m",
+        "oc wait -n my-rhdh backstage backstage --for=condition=Deployed=True",
+        "oc wait -n my-rhdh deploy/backstage-backstage --for=condition=Available --timeout=5m",
+        "oc get networkpolicy -n wf",
+    ]
+
+
+def test_render_rhdh_disabled_uses_network_policy_namespace():
+    spec = _defaults()
+    spec["rhdhOperator"]["enabled"] = False
+    with pytest.raises(O.RenderError, match="No namespace for existing RHDH instance defined"):
+        O.render("r", "ns", spec, _inp(secret_data=None), "v1alpha2")
+    spec["networkPolicy"]["rhdhNamespace"] = "existing-rhdh"
+    rel = O.render("r", "ns", spec, _inp(secret_data=None), "v1alpha2")
+    kinds = {i.res.kind for i in rel.items}
+    assert "Backstage" not in kinds
+    assert not any(i.res.kind == "Subscription" and i.obj["metadata"]["name"] == "rhdh"
+                   for i in rel.items)
+    np = next(i.obj for i in rel.items
+              if i.obj["metadata"]["name"] == "allow-rhdh-to-sonataflow-and-workflows")
+    assert np["spec"]["ingress"][0]["from"][0] == {"namespaceSelector": {"matchLabels": {
+        "kubernetes.io/metadata.name": "existing-rhdh"}}}
+    assert "deploy/backstage-backstage" not in rel.notes
+
+
+def test_render_fails_without_secret_or_key():
+    with pytest.raises(O.RenderError, match="backstage-backend-auth-secret not found"):
+        O.render("r", "ns", _defaults(), _inp(secret_data=None), "v1alpha2")
+    with pytest.raises(O.RenderError, match="has no key BACKEND_SECRET"):
+        O.render("r", "ns", _defaults(), _inp(secret_data={"OTHER": "x"}), "v1alpha2")
+
+
+def test_render_workflow_namespace_label_lookup():
+    spec = _defaults()
+    spec["orchestrator"]["namespace"] = ""
+    with pytest.raises(O.RenderError, match="No namespace found with label"):
+        O.render("r", "ns", spec, _inp(), "v1alpha2")
+    with pytest.raises(O.RenderError, match="More than one namespace found with label"):
+        O.render("r", "ns", spec, _inp(namespaces_with_label={O.WORKFLOW_NS_LABEL: ["a", "b"]}),
+                 "v1alpha2")
+    rel = O.render("r", "ns", spec, _inp(namespaces_with_label={O.WORKFLOW_NS_LABEL: ["wf1"]}),
+                   "v1alpha2")
+    assert "oc get networkpolicy -n wf1" in rel.notes
+
+
+def test_render_skips_unmanaged_serverless_and_v1alpha1_shape():
+    spec = _defaults("v1alpha1")
+    rel = O.render("r", "ns", spec, _inp(unmanaged={("Subscription", "openshift-serverless",
+                                                     "serverless-operator")}), "v1alpha1")
+    names = {(i.res.kind, i.obj["metadata"]["name"]) for i in rel.items}
+    assert ("Subscription", "serverless-operator") not in names
+    assert "deploy/knative-openshift" not in rel.notes
+    assert "knativeserving/knative-serving" in rel.notes
+    # v1alpha1: no monitoring NetworkPolicy, OSL 1.34
+    assert ("NetworkPolicy", "allow-monitoring-to-sonataflow-and-workflows") not in names
+    osl = next(i.obj for i in rel.items if i.obj["metadata"]["name"] == "logic-operator-rhel8")
+    assert osl["spec"]["startingCSV"] == "logic-operator-rhel8.v1.34.0"
+    assert osl["spec"]["source"] == "redhat-operators"
