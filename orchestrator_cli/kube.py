@@ -79,7 +79,7 @@ RESOURCES: dict[tuple[str, str], tuple[str, bool]] = {
     ("tekton.dev/v1", "Pipeline"): ("pipelines", True),
 }
 
-TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+TRANSIENT_STATUS = {429, 502, 503, 504}  # not 500: SSA schema errors come back as 500
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,11 @@ def describe_api_error(exc: BaseException) -> str:
     return f"HTTP {status}: {msg}" if status else str(msg)
 
 
+def _raw(_client, data):
+    """Keep API responses as plain dicts (ResourceInstance wrapping is slow and needs 'kind')."""
+    return data
+
+
 class _NoDiscovery:
     """DynamicClient discoverer that does nothing: orch knows its resources (see RESOURCES)."""
 
@@ -183,6 +188,7 @@ class Kube:
                 with self._lock:
                     self.requests += 1
                 kwargs.setdefault("_request_timeout", (5, 60))
+                kwargs.setdefault("serializer", _raw)
                 return fn(*args, **kwargs)
 
     def _translate(self, exc: BaseException, what: str):
@@ -199,7 +205,7 @@ class Kube:
     # -- reads ------------------------------------------------------------------------------
     def server_version(self, budget: float = 10.0) -> dict:
         try:
-            return self._call(self.dyn.request, "get", "/version", budget=budget).to_dict()
+            return self._call(self.dyn.request, "get", "/version", budget=budget)
         except Exception as exc:  # noqa: BLE001 - everything here means "unreachable"
             if _status(exc) == 401:
                 raise ClusterUnreachable(f"the API server {self.server} rejected the credentials; log in again") from None
@@ -209,7 +215,7 @@ class Kube:
     def get(self, ref: Ref) -> dict | None:
         res = self.resource(ref.api_version, ref.kind)
         try:
-            return self._call(self.dyn.get, res, name=ref.name, namespace=ref.namespace).to_dict()
+            return self._call(self.dyn.get, res, name=ref.name, namespace=ref.namespace)
         except Exception as exc:  # noqa: BLE001
             if _status(exc) == 404:
                 return None
@@ -221,7 +227,7 @@ class Kube:
         res = self.resource(api_version, kind)
         try:
             out = self._call(self.dyn.get, res, namespace=namespace, label_selector=label_selector,
-                             field_selector=field_selector).to_dict()
+                             field_selector=field_selector)
         except Exception as exc:  # noqa: BLE001
             if _status(exc) == 404:
                 raise NotServed(f"{kind} ({api_version}) is not served by this cluster") from None
@@ -232,7 +238,7 @@ class Kube:
         """Kinds served under a group/version (one discovery request; empty set if absent)."""
         path = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
         try:
-            out = self._call(self.dyn.request, "get", path).to_dict()
+            out = self._call(self.dyn.request, "get", path)
         except Exception as exc:  # noqa: BLE001
             if _status(exc) == 404:
                 return set()
@@ -289,7 +295,7 @@ class Kube:
         res = self.resource(ref.api_version, ref.kind)
         try:
             return self._call(self.dyn.server_side_apply, res, body=obj, name=ref.name, namespace=ref.namespace,
-                              field_manager=FIELD_MANAGER, force_conflicts=True).to_dict()
+                              field_manager=FIELD_MANAGER, force_conflicts=True)
         except Exception as exc:  # noqa: BLE001
             self._translate(exc, f"apply {ref}")
 
@@ -297,7 +303,7 @@ class Kube:
         res = self.resource(ref.api_version, ref.kind)
         try:
             return self._call(self.dyn.patch, res, body=patch, name=ref.name, namespace=ref.namespace,
-                              content_type="application/merge-patch+json", field_manager=FIELD_MANAGER).to_dict()
+                              content_type="application/merge-patch+json", field_manager=FIELD_MANAGER)
         except Exception as exc:  # noqa: BLE001
             self._translate(exc, f"patch {ref}")
 
@@ -305,13 +311,13 @@ class Kube:
         """Plain create (reviews, the lock Lease). Raises the API error for 409 so callers can react."""
         ref_ns = (obj.get("metadata") or {}).get("namespace")
         res = self.resource(obj["apiVersion"], obj["kind"])
-        return self._call(self.dyn.create, res, body=obj, namespace=ref_ns, field_manager=FIELD_MANAGER).to_dict()
+        return self._call(self.dyn.create, res, body=obj, namespace=ref_ns, field_manager=FIELD_MANAGER)
 
     def replace(self, obj: dict) -> dict:
         ref = Ref.of(obj)
         res = self.resource(ref.api_version, ref.kind)
         return self._call(self.dyn.replace, res, body=obj, name=ref.name, namespace=ref.namespace,
-                          field_manager=FIELD_MANAGER).to_dict()
+                          field_manager=FIELD_MANAGER)
 
     def delete(self, ref: Ref) -> None:
         res = self.resource(ref.api_version, ref.kind)

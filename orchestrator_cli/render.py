@@ -48,7 +48,8 @@ def _subst(node: Any, params: Mapping[str, Any]) -> Any:
     if isinstance(node, str):
         whole = _WHOLE.match(node)
         if whole:
-            return copy.deepcopy(params[whole.group(1)])
+            value = params[whole.group(1)]
+            return value if value is OMIT else copy.deepcopy(value)
         return _INLINE.sub(lambda m: str(params[m.group(1)]), node)
     return node
 

@@ -138,6 +138,8 @@ class PlainReporter(BaseReporter):
             d = self.waits[status.item.id]
             if previous and (previous["state"], previous["reason"]) == (d["state"], d["reason"]):
                 return
+            if d["state"] == "waiting" and not d["reason"]:
+                return  # the first "started" event says nothing yet
             self._line(f"    wait {d['id']} [{d['object']}]: {d['state']}"
                        + (f" — {d['reason']}" if d["reason"] else "") + f" ({d['elapsed']:.0f}s)")
             for detail in d["details"]:

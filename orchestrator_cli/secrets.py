@@ -91,7 +91,7 @@ class Redactor:
 
     def add(self, values: Iterable[str]) -> None:
         for value in values:
-            if value and len(value) >= 4:
+            if value and len(value) >= 6:
                 self._values.add(value)
                 self._values.add(b64(value))
 
@@ -102,4 +102,14 @@ class Redactor:
         return text
 
 
-REDACT = Redactor()  # process-wide: every renderer passes output through it
+REDACT = Redactor()
+
+# Keys whose values are secret (URLs, host and user names are not, and must stay readable).
+SECRET_KEYS = frozenset({"BACKEND_SECRET", "K8S_CLUSTER_TOKEN", "GITHUB_TOKEN", "GITHUB_CLIENT_ID",
+                         "GITHUB_CLIENT_SECRET", "GITLAB_TOKEN", "ARGOCD_PASSWORD",
+                         "NOTIFICATIONS_EMAIL_PASSWORD", "postgres-password", "token", "admin.password"})
+
+
+def register_secrets(values: Mapping[str, str]) -> None:
+    """Remember the secret values among `values` so no renderer ever prints them."""
+    REDACT.add(v for k, v in values.items() if k in SECRET_KEYS)  # process-wide: every renderer passes output through it

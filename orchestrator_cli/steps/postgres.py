@@ -33,7 +33,7 @@ class PostgresStep(Step):
             return self._check_external(ctx)
         live_secret = ctx.kube.get(Ref("v1", "Secret", c.postgres_secret, c.workflow_namespace))
         creds = postgres_credentials(live_secret)
-        secrets.REDACT.add(creds.values())
+        secrets.register_secrets(creds)
         objects = render("postgres.yaml", {
             "namespace": c.workflow_namespace, "secret_name": c.postgres_secret, "service_name": c.postgres_service,
             "database": c.postgres_database, "image": POSTGRES_IMAGE, "secret_data": secrets.secret_data(creds),

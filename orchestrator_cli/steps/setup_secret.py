@@ -76,7 +76,7 @@ class SetupSecretStep(Step):
         values = desired_values(c, live, discovered)
         if "ARGOCD_URL" not in values:
             values.pop("ARGOCD_USERNAME", None), values.pop("ARGOCD_PASSWORD", None)
-        secrets.REDACT.add(values.values())
+        secrets.register_secrets(values)
         ctx.state["setup_secret_keys"] = sorted(values)
         keys = ", ".join(sorted(values))
         return [plan_object(ctx.kube, secret_object(c.rhdh_namespace, values), f"keys: {keys}")]
