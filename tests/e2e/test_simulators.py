@@ -117,6 +117,20 @@ def backend_secret(kube, ns="rhdh-operator"):
                             "stringData": {"BACKEND_SECRET": "abcdefghijklmnopqrstuvw"}})
 
 
+def postgres(kube, ns="sonataflow-infra", name="sonataflow-psql-postgresql") -> None:
+    """A stand-in PostgreSQL (what orch or the docs' Bitnami chart would provide): a Deployment
+    kwok runs and a Service whose EndpointSlice becomes ready through the real controllers."""
+    ensure_ns(kube, ns)
+    sel = {"app": name}
+    kube.apply(K.DEPLOYMENTS, {"metadata": {"name": name, "namespace": ns}, "spec": {
+        "replicas": 1, "selector": {"matchLabels": sel},
+        "template": {"metadata": {"labels": sel}, "spec": {"containers": [{
+            "name": "postgresql", "image": "docker.io/bitnami/postgresql:15",
+            "ports": [{"containerPort": 5432}]}]}}}}, "test")
+    kube.apply(K.SERVICES, {"metadata": {"name": name, "namespace": ns}, "spec": {
+        "selector": sel, "ports": [{"name": "tcp-postgresql", "port": 5432}]}}, "test")
+
+
 def orchestrator_cr(kube, spec: dict | None = None, name="orchestrator-sample", ns=OPS) -> dict:
     return kube.create(K.ORCHESTRATORS, {"metadata": {"name": name, "namespace": ns},
                                          "spec": spec or {}})
@@ -359,7 +373,7 @@ def test_orchestrator_install_operands_restore_and_uninstall(fresh_openshift_clu
     kube = kube_of(fresh_openshift_cluster)
     install_orchestrator_operator(kube)
     ensure_ns(kube, "rhdh-operator")
-    ensure_ns(kube, "sonataflow-infra")
+    postgres(kube)
     cr = orchestrator_cr(kube)
     # without backstage-backend-auth-secret the chart fails to render
     cr = wait_cond(kube, K.ORCHESTRATORS, "orchestrator-sample", OPS, "ReleaseFailed")
@@ -441,7 +455,7 @@ def test_orchestrator_install_operands_restore_and_uninstall(fresh_openshift_clu
 def test_operator_removal_leaves_crs_stuck_and_rhdh_disabled(fresh_openshift_cluster):
     kube = kube_of(fresh_openshift_cluster)
     install_orchestrator_operator(kube)
-    ensure_ns(kube, "sonataflow-infra")
+    postgres(kube)
     orchestrator_cr(kube, {"rhdhOperator": {"enabled": False},
                            "networkPolicy": {"rhdhNamespace": "existing-rhdh"}})
     cr = wait_cond(kube, K.ORCHESTRATORS, "orchestrator-sample", OPS, "Deployed", timeout=60)
@@ -488,6 +502,34 @@ def test_operator_removal_leaves_crs_stuck_and_rhdh_disabled(fresh_openshift_clu
             "sonataflow.org/trigger-protection"]
         time.sleep(0.5)
     assert kube.get(K.SONATAFLOWPLATFORMS, "sonataflow-platform", "sonataflow-infra")
+
+
+def test_platform_services_wait_for_postgres(fresh_openshift_cluster):
+    """data-index/jobs-service crash-loop until the platform's PostgreSQL is reachable."""
+    kube = kube_of(fresh_openshift_cluster)
+    subscribe(kube, "logic-operator-rhel8", "openshift-serverless-logic", channel="alpha",
+              starting_csv="logic-operator-rhel8.v1.35.0")
+    wait_csv(kube, "logic-operator-rhel8.v1.35.0", "openshift-serverless-logic")
+    ensure_ns(kube, "wf")
+    kube.create(K.SONATAFLOWPLATFORMS, {"metadata": {"name": "sonataflow-platform",
+                                                     "namespace": "wf"},
+                                        "spec": {"persistence": {"postgresql": {
+                                            "serviceRef": {"name": "db", "namespace": "wf"},
+                                            "secretRef": {"name": "db"}}}}})
+
+    def crashing(dep):
+        return any((cs.get("state", {}).get("waiting") or {}).get("reason") == "CrashLoopBackOff"
+                   for p in pods_of(kube, dep, "wf")
+                   for cs in p.get("status", {}).get("containerStatuses") or [])
+    eventually(lambda: crashing("sonataflow-platform-data-index-service") and
+               crashing("sonataflow-platform-jobs-service"), 60, what="services crash-loop")
+    sfp = wait_cond(kube, K.SONATAFLOWPLATFORMS, "sonataflow-platform", "wf", "Succeed", "False")
+    assert "PostgreSQL service wf/db has no ready endpoint" in \
+        K.get_condition(sfp, "Succeed")["message"]
+    postgres(kube, "wf", "db")
+    wait_cond(kube, K.SONATAFLOWPLATFORMS, "sonataflow-platform", "wf", "Succeed", timeout=90)
+    for dep in ("sonataflow-platform-data-index-service", "sonataflow-platform-jobs-service"):
+        assert K.deployment_rolled_out(kube.get(K.DEPLOYMENTS, dep, "wf"))
 
 
 def test_knative_delay_never_ready_and_finalizer(fresh_openshift_cluster):

@@ -13,6 +13,8 @@ key ``config.yaml``.  Re-read on every reconcile.  Schema (all keys optional)::
     channel_heads:            # "package/channel" -> CSV: the catalog's channel ends at that CSV
       serverless-operator/stable: serverless-operator.v1.35.0
     hidden_packages: [rhdh]   # packages the catalog does not serve (ResolutionFailed)
+    require_postgres: true    # data-index/jobs-service crash-loop while the SonataFlowPlatform's
+                              # PostgreSQL Service has no ready endpoint (default true)
 
 Components: CR kinds in lower case (``knativeserving``, ``knativeeventing``,
 ``sonataflowplatform``, ``sonataflowclusterplatform``, ``sonataflow``, ``backstage``,
@@ -53,6 +55,7 @@ class SimConfig:
     failing_csvs: dict[str, CsvFailure] = field(default_factory=dict)
     channel_heads: dict[str, str] = field(default_factory=dict)
     hidden_packages: set[str] = field(default_factory=set)
+    require_postgres: bool = True
 
     def delay(self, component: str) -> float:
         if component in self.delay_seconds:
@@ -85,7 +88,7 @@ def parse_config(text: Optional[str]) -> SimConfig:
     if not isinstance(raw, dict):
         raise ConfigError("config.yaml must be a mapping")
     known = {"delay_seconds", "never_ready", "pod_faults", "failing_csvs", "channel_heads",
-             "hidden_packages"}
+             "hidden_packages", "require_postgres"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"unknown keys in config.yaml: {sorted(unknown)}")
@@ -126,6 +129,10 @@ def parse_config(text: Optional[str]) -> SimConfig:
         raise ConfigError('channel_heads must map "package/channel" to a CSV name')
     cfg.channel_heads = {str(k): str(v) for k, v in heads.items()}
     cfg.hidden_packages = set(_str_list(raw.get("hidden_packages"), "hidden_packages"))
+    rp = raw.get("require_postgres", True)
+    if not isinstance(rp, bool):
+        raise ConfigError("require_postgres must be true or false")
+    cfg.require_postgres = rp
     return cfg
 
 

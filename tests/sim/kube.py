@@ -59,6 +59,7 @@ EVENTS = Res("", "v1", "events", "Event")
 PODS = Res("", "v1", "pods", "Pod")
 DEPLOYMENTS = Res("apps", "v1", "deployments", "Deployment")
 STATEFULSETS = Res("apps", "v1", "statefulsets", "StatefulSet")
+ENDPOINTSLICES = Res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice")
 CRONJOBS = Res("batch", "v1", "cronjobs", "CronJob")
 NETWORKPOLICIES = Res("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy")
 CRDS = Res("apiextensions.k8s.io", "v1", "customresourcedefinitions",

@@ -101,7 +101,10 @@ class Informer:
                     self.api_changed.wait(5)
                     self.api_changed.clear()
                     continue
-                log.warning("informer %s: %s %s", self.name, e.status, e.reason)
+                if e.status == 429:  # a just-created CRD's storage is not ready yet
+                    log.info("informer %s: API not ready yet (429), retrying", self.name)
+                else:
+                    log.warning("informer %s: %s %s", self.name, e.status, e.reason)
             except Exception as e:  # noqa: BLE001  (connection dropped, apiserver restarted...)
                 log.info("informer %s: watch broke (%s); relisting", self.name, type(e).__name__)
             self.stop.wait(backoff)
@@ -222,13 +225,13 @@ class Ctx:
         return self.hub.informer(K.DEPLOYMENTS)
 
     def operator_deployment(self, package: str) -> Optional[dict]:
-        """The operator Deployment that the simulated OLM created for ``package``, if any."""
-        for d in self.deployments().objects():
-            labels = d["metadata"].get("labels") or {}
-            if labels.get("sim.orch.dev/package") == package \
-                    and not d["metadata"].get("deletionTimestamp"):
-                return d
-        return None
+        """The operator Deployment the simulated OLM created for ``package`` (an Available one
+        if there are several), or None."""
+        found = [d for d in self.deployments().objects()
+                 if (d["metadata"].get("labels") or {}).get("sim.orch.dev/package") == package
+                 and not d["metadata"].get("deletionTimestamp")]
+        found.sort(key=lambda d: not K.deployment_available(d))
+        return found[0] if found else None
 
     def operator_running(self, package: str) -> bool:
         return K.deployment_available(self.operator_deployment(package))

@@ -24,15 +24,47 @@ def _osl_version(ctl) -> str:
     return csv.rsplit(".v", 1)[-1] if ".v" in csv else ""
 
 
+def _db_ref(sfp: dict) -> Optional[tuple[str, str]]:
+    """(namespace, service) of the platform's PostgreSQL, or None for ephemeral persistence."""
+    ref = ((((sfp.get("spec") or {}).get("persistence") or {}).get("postgresql") or {})
+           .get("serviceRef") or {})
+    if not ref.get("name"):
+        return None
+    return ref.get("namespace") or sfp["metadata"]["namespace"], ref["name"]
+
+
 class PlatformController(OperandController):
     name = "osl.sonataflowplatform"
     package = PACKAGE
     res = K.SONATAFLOWPLATFORMS
     manager = "logic-operator-rhel8"
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.watch(K.ENDPOINTSLICES, self._from_endpoints)
+
+    def _from_endpoints(self, eps: dict) -> list[str]:
+        svc = (eps["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+        want = (eps["metadata"].get("namespace"), svc)
+        return [K.key_of(o) for o in self.objs.objects() if _db_ref(o) == want]
+
+    def database_ready(self, sfp: dict) -> tuple[bool, str]:
+        """data-index and jobs-service need their PostgreSQL at startup (reference §5)."""
+        ref = _db_ref(sfp)
+        if ref is None:
+            return True, ""
+        ns, svc = ref
+        for eps in self.kube.items(K.ENDPOINTSLICES, ns,
+                                   label_selector=f"kubernetes.io/service-name={svc}"):
+            for ep in eps.get("endpoints") or []:
+                if (ep.get("conditions") or {}).get("ready"):
+                    return True, ""
+        return False, f"PostgreSQL service {ns}/{svc} has no ready endpoint"
+
     def sync(self, obj: dict, cfg: SimConfig) -> Optional[float]:
         ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         version = _osl_version(self)
+        db_ok, db_msg = self.database_ready(obj) if cfg.require_postgres else (True, "")
         waits, missing, not_ready = [], [], []
         owner = K.owner_ref(obj, block=True)
         for svc, image in SERVICE_IMAGES.items():
@@ -47,7 +79,8 @@ class PlatformController(OperandController):
             img = ((override.get("podTemplate") or {}).get("container") or {}).get("image") \
                 or image.format(v=version or "1.35.0")
             want = W.deployment(dep_name, ns, cfg=cfg, image=img, owner=owner,
-                                labels={"sonataflow.org/service": dep_name})
+                                labels={"sonataflow.org/service": dep_name},
+                                fault=None if db_ok else "CrashLoopBackOff")
             dep = self.ensure(K.DEPLOYMENTS, want, lambda cur: W.template_differs(cur, want))
             self.ensure(K.SERVICES, W.service(dep_name, ns, dep_name, owner=owner))
             if not K.deployment_rolled_out(dep):
@@ -57,6 +90,8 @@ class PlatformController(OperandController):
         ready = not missing and not not_ready and wait <= 0 and not never
         msg = "" if ready else ("Waiting for " + ", ".join(missing + not_ready)
                                 if missing or not_ready else "Waiting for the platform")
+        if not ready and not db_ok:
+            msg += f" ({db_msg})"
         self.set_ready(obj, "Succeed", ready, "" if ready else "WaitingForDeployment", msg,
                        cluster="openshift", version=version,
                        info={"kubeVersion": "v1.36", "goVersion": "sim"})

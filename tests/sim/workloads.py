@@ -12,14 +12,15 @@ def deployment(name: str, namespace: str, *, component: Optional[str] = None,
                cfg: SimConfig, image: str, labels: Optional[dict] = None,
                owner: Optional[dict] = None, containers: Optional[list[str]] = None,
                annotations: Optional[dict] = None, port: Optional[int] = 8080,
-               replicas: int = 1) -> dict:
+               replicas: int = 1, fault: Optional[str] = None) -> dict:
     """A Deployment whose pods kwok runs; ``cfg`` decides injected faults for ``component``
-    (default: the Deployment name)."""
+    (default: the Deployment name); ``fault`` is what the workload itself suffers otherwise
+    (e.g. CrashLoopBackOff while its database is unreachable)."""
     component = component or name
     selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
     pod_labels = dict(selector)
     pod_spec: dict = {"containers": []}
-    fault = cfg.pod_fault(component)
+    fault = cfg.pod_fault(component) or fault
     if fault == "Unschedulable":
         pod_spec["nodeSelector"] = dict(UNSCHEDULABLE_SELECTOR)
     elif fault:
