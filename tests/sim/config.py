@@ -16,10 +16,13 @@ key ``config.yaml``.  Re-read on every reconcile.  Schema (all keys optional)::
     require_postgres: true    # data-index/jobs-service crash-loop while the SonataFlowPlatform's
                               # PostgreSQL Service has no ready endpoint (default true)
 
-Components: CR kinds in lower case (``knativeserving``, ``knativeeventing``,
-``sonataflowplatform``, ``sonataflowclusterplatform``, ``sonataflow``, ``backstage``,
-``orchestrator``), ``csv:<package>`` for a CSV's install, ``installplan`` for OLM plan
-execution, and any Deployment name the simulators create.
+Components: for ``delay_seconds`` — ``installplan`` (plan execution), ``csv:<package>`` (before
+the operator Deployment is created), ``orchestrator``, ``knativeserving``, ``knativeeventing``,
+``sonataflowplatform`` (before the CR is reconciled / reported ready) and any Deployment name the
+simulators create (before it is created).  For ``never_ready`` — ``knativeserving``,
+``knativeeventing``, ``sonataflowplatform``, ``sonataflow``, ``backstage`` (condition stays
+False) and any Deployment name (its pods stay Unschedulable).  For ``pod_faults`` — Deployment
+names.
 """
 from __future__ import annotations
 

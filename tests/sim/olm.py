@@ -505,7 +505,8 @@ class CSVController(Controller):
 
         dep_name = info.deployment
         component = f"csv:{info.package}"
-        wait = W.delay_remaining(csv, cfg.delay(component))
+        wait = max(W.delay_remaining(csv, cfg.delay(component)),
+                   W.delay_remaining(csv, cfg.delay(dep_name)))
         if phase == "InstallReady":
             if wait > 0:
                 return wait
