@@ -237,8 +237,8 @@ def test_never_ready_times_out_while_others_finish_and_crashloop_fails_fast(fres
     set_sim_config(cluster, {"never_ready": ["knativeeventing"],
                              "pod_faults": {"sonataflow-platform-jobs-service": "CrashLoopBackOff"}})
     start = time.monotonic()
-    out = orch(cluster, "install", "--use-default", "-o", "json", "--timeout", "120",
-               "--item-timeout", "knative-eventing=25")
+    out = orch(cluster, "install", "--use-default", "-o", "json", "--timeout", "45",
+               "--item-timeout", "knative-eventing=20")
     elapsed = time.monotonic() - start
     import json
 
@@ -247,15 +247,14 @@ def test_never_ready_times_out_while_others_finish_and_crashloop_fails_fast(fres
     waits = {w["id"]: w for w in report["waits"]}
     assert waits["jobs-service"]["state"] == "failed"
     assert "CrashLoopBackOff" in waits["jobs-service"]["reason"]
-    assert waits["jobs-service"]["elapsed"] < 20  # fail fast, not at the 120 s timeout
+    assert waits["jobs-service"]["elapsed"] < 15  # fail fast, not at the 45 s timeout
     assert waits["knative-eventing"]["state"] == "timeout"
-    assert 24 <= waits["knative-eventing"]["elapsed"] < 40
-    assert any("KnativeEventing knative-eventing" in d or "condition" in d
-               for d in waits["knative-eventing"]["details"]) or "KnativeEventing" in waits["knative-eventing"]["reason"] \
-        or waits["knative-eventing"]["details"]
-    for other in ("data-index", "knative-serving", "backstage", "logic-operator", "sonataflow-platform"):
+    assert 19 <= waits["knative-eventing"]["elapsed"] < 35  # its own timeout, not the default
+    assert any(d.startswith("condition Ready=") for d in waits["knative-eventing"]["details"])
+    # independent components finish; the platform depends on the crashing jobs service, so it may not
+    for other in ("data-index", "knative-serving", "knative-openshift", "backstage", "logic-operator"):
         assert waits[other]["state"] == "ready", waits[other]
-    assert elapsed < 100
+    assert elapsed < 90
     assert "jobs-service" in report["error"]["message"]
 
 
