@@ -40,7 +40,7 @@ def root(
     """Install and operate the Orchestrator (Workflows for Backstage)."""
 
 
-def _run(action, opts, output: Optional[str]) -> None:
+def _run(action, opts, output: Optional[str], reporter_factory=None) -> None:
     """Call the library; map errors to exit codes; make sure the reporter is closed."""
     from orchestrator_cli.errors import InputError, Interrupted, OrchError
     from orchestrator_cli.report import make_reporter
@@ -48,7 +48,7 @@ def _run(action, opts, output: Optional[str]) -> None:
     if output is not None and output not in OUTPUTS:
         typer.echo(f"error: -o/--output must be one of {', '.join(OUTPUTS)}", err=True)
         raise typer.Exit(InputError.exit_code)
-    reporter = make_reporter(output)
+    reporter = (reporter_factory or make_reporter)(output)
     code = 0
     try:
         ok = action(opts, reporter)
@@ -152,10 +152,11 @@ def check(
     from orchestrator_cli.errors import InputError
     from orchestrator_cli.install import Options, check_pre
 
-    if not pre:
-        typer.echo("error: only `orch check --pre` exists so far (post-install status comes with `orch status`)",
-                   err=True)
-        raise typer.Exit(InputError.exit_code)
+    if not pre:  # `orch check` without --pre is `orch status`
+        from orchestrator_cli.cli_day2 import status_command
+
+        status_command(output=output, wait=False, timeout=300, kubeconfig=kubeconfig, context=context)
+        return
     if output == "yaml":
         typer.echo("error: -o yaml is for `orch install --dry-run`", err=True)
         raise typer.Exit(InputError.exit_code)
@@ -167,6 +168,11 @@ def check(
     opts = Options(flags=flags, values_file=values, kubeconfig=kubeconfig, context=context, use_default=True,
                    output=output)
     _run(check_pre, opts, output)
+
+
+from orchestrator_cli import cli_day2  # noqa: E402 - day-2 commands: status, cleanup, workflow ...
+
+cli_day2.register(app)
 
 
 def run() -> None:

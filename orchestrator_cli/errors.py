@@ -53,6 +53,30 @@ class LockTimeout(OrchError):
     exit_code = 7
 
 
+class Unhealthy(OrchError):
+    """`orch status`: at least one component, namespace or workflow is not healthy."""
+
+    exit_code = 8
+
+
+class Refused(OrchError):
+    """A destructive command declined: workflows still exist, or no --yes / no terminal to confirm on."""
+
+    exit_code = 9
+
+
+class Stuck(OrchError):
+    """`orch cleanup`: objects did not go away within the timeout (finalizers named in the details)."""
+
+    exit_code = 10
+
+
+class NotInstalled(OrchError):
+    """No Orchestrator installation (Orchestrator CR) was found on the cluster."""
+
+    exit_code = 11
+
+
 class Interrupted(OrchError):
     """SIGINT / Ctrl-C, or a prompt aborted with Ctrl-C / EOF."""
 
@@ -68,5 +92,9 @@ EXIT_CODES: dict[int, str] = {
     5: "an install step failed",
     6: "timed out waiting for readiness",
     7: "timed out waiting for the install lock held by another orch run",
+    8: "orch status: something is unhealthy (each problem is listed with a hint)",
+    9: "refused: workflows still exist, or confirmation needed (--yes) and no terminal to ask on",
+    10: "orch cleanup: objects still present after the timeout (the blocking finalizers are named)",
+    11: "no Orchestrator installation found on the cluster",
     130: "interrupted (Ctrl-C); re-run to continue",
 }

@@ -234,6 +234,17 @@ class Kube:
             self._translate(exc, f"list {kind}" + (f" in {namespace}" if namespace else ""))
         return out.get("items") or [], (out.get("metadata") or {}).get("resourceVersion")
 
+    def list_path(self, path: str) -> list[dict]:
+        """Items of a raw list path (/apis/GROUP/VERSION/PLURAL) for kinds not in RESOURCES, e.g. the
+        instances of a CRD before `orch cleanup --purge` deletes it. [] when the path is not served."""
+        try:
+            out = self._call(self.dyn.request, "get", path)
+        except Exception as exc:  # noqa: BLE001
+            if _status(exc) == 404:
+                return []
+            self._translate(exc, f"list {path}")
+        return out.get("items") or []
+
     def served_kinds(self, group_version: str) -> set[str]:
         """Kinds served under a group/version (one discovery request; empty set if absent)."""
         path = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"

@@ -12,6 +12,9 @@ MANAGED_BY_VALUE = "orch"
 MANAGED_BY = {MANAGED_BY_KEY: MANAGED_BY_VALUE}
 CREATED_NAMESPACE = "orch.rhdhorchestrator.io/created-namespace"
 PART_OF = {"app.kubernetes.io/part-of": "orchestrator"}
+MANAGED_BY_SELECTOR = f"{MANAGED_BY_KEY}={MANAGED_BY_VALUE}"
+# Annotation on a namespace `orch workflow add-namespace` enabled (remove-namespace/cleanup undo it).
+WORKFLOW_NAMESPACE_MARK = "orch.rhdhorchestrator.io/workflow-namespace"
 
 
 def is_managed(obj: dict | None) -> bool:

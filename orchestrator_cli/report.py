@@ -20,6 +20,8 @@ WAIT_ICONS = {"ready": "✓", "failed": "✗", "timeout": "✗", "waiting": "…
 class BaseReporter:
     """Collects everything (for JSON and for tests); subclasses decide what to print."""
 
+    checks_title = "Pre-flight checks"
+
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None):
         self.out = out or sys.stdout
         self.err = err or sys.stderr
@@ -122,6 +124,7 @@ class PlainReporter(BaseReporter):
         super().change(step_id, change, applied)
         verb = {"create": "created" if applied else "would create", "update": "updated" if applied else "would update",
                 "approve": "approved" if applied else "would approve", "unchanged": "in place",
+                "delete": "deleted" if applied else "would delete", "keep": "kept",
                 "info": "note"}.get(change.action, change.action)
         note = f" ({change.note})" if change.note else ""
         self._line(f"    {verb}: {change.ref}{note}")
@@ -197,7 +200,7 @@ class RichReporter(PlainReporter):
     def checks_done(self) -> None:
         from rich.table import Table
 
-        table = Table(title="Pre-flight checks", show_lines=False)
+        table = Table(title=self.checks_title, show_lines=False)
         table.add_column("", width=2)
         table.add_column("check")
         table.add_column("result")
