@@ -1,0 +1,50 @@
+import pytest
+
+from orchestrator_cli.errors import InputError
+from orchestrator_cli.generations import DEFAULT_VERSION, GENERATIONS, get_generation
+from orchestrator_cli.readiness import predicate_for
+from orchestrator_cli.kube import RESOURCES
+
+
+def test_default_is_13_with_v1alpha1():
+    assert DEFAULT_VERSION == "1.3"
+    assert get_generation("1.3").cr_api_version == "rhdh.redhat.com/v1alpha1"
+    assert get_generation("1.4").cr_api_version == "rhdh.redhat.com/v1alpha2"
+
+
+def test_pins_are_manual_with_starting_csv():
+    for gen in GENERATIONS.values():
+        assert gen.operator.approval == "Manual"
+        assert gen.operator.starting_csv == f"orchestrator-operator.v{gen.version}.{gen.operator.starting_csv[-1]}"
+        assert gen.operator.starting_csv.startswith(f"orchestrator-operator.v{gen.version}.")
+
+
+def test_unknown_version_is_input_error():
+    with pytest.raises(InputError, match="supported: 1.3, 1.4"):
+        get_generation("1.9")
+
+
+@pytest.mark.parametrize("version", sorted(GENERATIONS))
+def test_wait_list_matches_upstream_and_is_resolvable(version):
+    gen = get_generation(version)
+    ids = [w.id for w in gen.wait_list]
+    assert ids == ["knative-openshift", "knative-eventing", "knative-serving", "logic-operator",
+                   "sonataflow-platform", "data-index", "jobs-service", "backstage-cr", "backstage"]
+    for w in gen.wait_list:
+        predicate_for(w.ready)  # every predicate exists
+        assert (w.api_version, w.kind) in RESOURCES  # the adapter knows every kind
+
+
+def test_cr_templates_render_for_each_generation():
+    from orchestrator_cli.config import build_config
+    from orchestrator_cli.inputs import Resolved, with_defaults
+    from orchestrator_cli.steps.orchestrator_cr import orchestrator_cr
+
+    for version in GENERATIONS:
+        cfg = build_config(with_defaults({"version": Resolved(version, "flag")}))
+        cr = orchestrator_cr(cfg)
+        assert cr["apiVersion"] == GENERATIONS[version].cr_api_version
+        sub = cr["spec"]["sonataFlowOperator"]["subscription"]
+        assert ("sourceName" in sub) == (version == "1.3")
+        assert "namespace" not in cr["spec"]["argocd"]  # OMIT when GitOps is off
+        assert cr["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "orch"

@@ -1,0 +1,75 @@
+from orchestrator_cli import readiness as r
+
+
+def dep(gen=2, observed=2, available="True", replicas=1, updated=1, ready=1):
+    return {"metadata": {"generation": gen}, "spec": {"replicas": replicas},
+            "status": {"observedGeneration": observed, "updatedReplicas": updated, "readyReplicas": ready,
+                       "conditions": [{"type": "Available", "status": available, "reason": "MinimumReplicasUnavailable"}]}}
+
+
+def test_deployment_ready_needs_available_and_observed_generation():
+    assert isinstance(r.deployment(dep()), r.Ready)
+    assert isinstance(r.deployment(dep(observed=1)), r.Waiting)
+    assert "observedGeneration" in r.deployment(dep(observed=1)).reason
+    assert isinstance(r.deployment(dep(available="False", ready=0)), r.Waiting)
+    assert isinstance(r.deployment(None), r.Waiting)
+
+
+def test_deployment_progress_deadline_fails():
+    d = dep(available="False")
+    d["status"]["conditions"].append({"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"})
+    assert isinstance(r.deployment(d), r.Failed)
+
+
+def test_statefulset_ready_replicas():
+    sts = {"metadata": {"generation": 1}, "spec": {"replicas": 1}, "status": {"observedGeneration": 1}}
+    assert isinstance(r.statefulset(sts), r.Waiting)
+    sts["status"]["readyReplicas"] = 1
+    assert isinstance(r.statefulset(sts), r.Ready)
+
+
+def test_conditions_tolerate_null_status():
+    pred = r.condition_true("Ready")
+    for obj in ({"status": None}, {"status": {"conditions": None}}, {}, {"status": {"conditions": [None]}}):
+        assert isinstance(pred(obj), r.Waiting)
+    assert isinstance(pred({"status": {"conditions": [{"type": "Ready", "status": "True"}]}}), r.Ready)
+    failed = {"status": {"conditions": [{"type": "ReleaseFailed", "status": "True", "message": "boom"}]}}
+    assert isinstance(r.condition_true("Deployed")(failed), r.Failed)
+    assert "boom" in r.condition_true("Deployed")(failed).reason
+
+
+def test_csv_and_installplan():
+    assert isinstance(r.csv({"status": {"phase": "Succeeded"}}), r.Ready)
+    assert isinstance(r.csv({"status": {"phase": "Failed", "reason": "InstallCheckFailed"}}), r.Failed)
+    assert isinstance(r.csv({"status": {}}), r.Waiting)
+    plan = {"spec": {"approved": False}, "status": {}}
+    assert r.installplan(plan).reason == "InstallPlan awaiting approval"
+    plan = {"spec": {"approved": True}, "status": {"conditions": [{"type": "Installed", "status": "True"}]}}
+    assert isinstance(r.installplan(plan), r.Ready)
+
+
+def pod(waiting=None, sched=None, restarts=0):
+    status = {"containerStatuses": [{"name": "c", "restartCount": restarts,
+                                     "state": {"waiting": {"reason": waiting}} if waiting else {"running": {}}}]}
+    if sched:
+        status["conditions"] = [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": sched}]
+    return {"metadata": {"name": "p-1"}, "status": status}
+
+
+def test_pod_fail_fast_reasons():
+    assert "CrashLoopBackOff" in r.pod_failure(pod("CrashLoopBackOff", restarts=3))
+    assert "restarts 3" in r.pod_failure(pod("CrashLoopBackOff", restarts=3))
+    assert "ImagePullBackOff" in r.pod_failure(pod("ImagePullBackOff"))
+    assert "ErrImagePull" in r.pod_failure(pod("ErrImagePull"))
+    assert "Unschedulable" in r.pod_failure(pod(sched="0/3 nodes are available: node(s) didn't match selector"))
+    assert r.pod_failure(pod("ContainerCreating")) is None
+    assert r.pod_failure(pod()) is None
+
+
+def test_unbound_pvc_is_not_a_failure():
+    assert r.pod_failure(pod(sched="0/3 nodes: pod has unbound immediate PersistentVolumeClaims")) is None
+
+
+def test_token_secret():
+    assert isinstance(r.token_secret({"data": {}}), r.Waiting)
+    assert isinstance(r.token_secret({"data": {"token": "eA=="}}), r.Ready)
