@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Callable, Iterable, Optional
 
+import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from . import kube as K
@@ -332,6 +333,11 @@ class Controller:
                     self.log.warning("reconcile %s failed: %s %s", key, e.status,
                                      K.api_error_message(e))
                     self.enqueue(key, min(0.5 * 2 ** n, 20))
+            except (urllib3.exceptions.HTTPError, OSError) as e:  # apiserver down/restarting
+                n = self._failures[key] = self._failures.get(key, 0) + 1
+                self.log.warning("reconcile %s: apiserver unreachable (%s); retrying", key,
+                                 type(e).__name__)
+                self.enqueue(key, min(0.5 * 2 ** n, 10))
             except Exception:  # noqa: BLE001
                 n = self._failures[key] = self._failures.get(key, 0) + 1
                 self.log.exception("reconcile %s crashed", key)
