@@ -1,0 +1,207 @@
+"""Planning logic of `orch workflow add/remove/list-namespaces` against an in-memory fake."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator_cli.detect import detect, generation_for, installation_from_cr, pick_cr
+from orchestrator_cli.errors import InputError, NotInstalled, Refused
+from orchestrator_cli.kube import Ref
+from orchestrator_cli.ownership import CREATED_NAMESPACE, WORKFLOW_NAMESPACE_MARK
+from orchestrator_cli.workflow_ns import (IN_NS_POLICY, INTRA_POLICY, MONITORING_NAMESPACE, admits, apply_plan,
+                                          assess_all, desired_policies, orch_owned_metadata, plan_add, plan_remove,
+                                          platform_policy_name, workflow_patch)
+from tests.unit.day2_fakes import FakeKube, applied_by_orch, cr, crd, ns
+
+
+class Rec:
+    def __init__(self):
+        self.events = []
+
+    def change(self, step, change, applied):
+        self.events.append((change.action, str(change.ref), applied))
+
+
+def secret(namespace="sonataflow-infra", password="cGFzcw==", **meta):
+    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "sonataflow-psql-postgresql", "namespace": namespace, "uid": "u-1",
+                         "resourceVersion": "42", "creationTimestamp": "2026-01-01T00:00:00Z",
+                         "ownerReferences": [{"kind": "X", "name": "y"}], **meta},
+            "data": {"postgres-username": "cG9zdGdyZXM=", "postgres-password": password}}
+
+
+def workflow(name, namespace, ref=None):
+    pg = {"secretRef": {"name": "sonataflow-psql-postgresql"},
+          "serviceRef": ref if ref is not None else {"name": "sonataflow-psql-postgresql", "port": 5432}}
+    return {"apiVersion": "sonataflow.org/v1alpha08", "kind": "SonataFlow",
+            "metadata": {"name": name, "namespace": namespace}, "spec": {"persistence": {"postgresql": pg}}}
+
+
+def installed(version="v1alpha1", **spec):
+    return FakeKube([crd(version), cr(version, spec=spec), ns("sonataflow-infra"), ns("orchestrator"),
+                     ns("rhdh-operator"), secret()])
+
+
+def test_detect_maps_crd_version_to_generation_and_reads_namespaces():
+    kube = installed("v1alpha2", orchestrator={"namespace": "wf-platform"},
+                     rhdhOperator={"subscription": {"targetNamespace": "my-rhdh"}},
+                     postgres={"serviceNamespace": "db", "serviceName": "pg"}, argocd={"enabled": True})
+    inst = detect(kube)
+    assert inst.version == "1.4" and inst.workflow_namespace == "wf-platform" and inst.rhdh_namespace == "my-rhdh"
+    assert (inst.postgres_namespace, inst.postgres_service) == ("db", "pg")
+    assert inst.gitops and inst.argocd_namespace == "orchestrator-gitops"
+    assert detect(installed("v1alpha1")).version == "1.3"
+    assert generation_for("rhdh.redhat.com/v1alpha3") is None
+
+
+def test_detect_without_cr_or_with_unknown_version():
+    with pytest.raises(NotInstalled, match="orch install"):
+        detect(FakeKube([crd()]))
+    with pytest.raises(NotInstalled, match="1.5"):
+        detect(FakeKube([crd("v1alpha3")]))
+
+
+def test_pick_cr_prefers_the_one_orch_manages_and_refuses_ambiguity():
+    ours, theirs = cr(managed=True, name="a"), cr(managed=False, name="b")
+    assert pick_cr([theirs, ours])["metadata"]["name"] == "a"
+    with pytest.raises(NotInstalled, match="several"):
+        pick_cr([cr(managed=False, name="x"), cr(managed=False, name="y")])
+
+
+def test_policies_admit_every_source_and_the_platform_side_is_separate():
+    inst = installation_from_cr(cr("v1alpha2"), generation_for("rhdh.redhat.com/v1alpha2"))
+    in_ns, intra, platform = desired_policies(inst, "team-a")
+    sources = [p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in in_ns["spec"]["ingress"][0]["from"]]
+    assert sources == ["rhdh-operator", "sonataflow-infra", "knative-eventing", "knative-serving", MONITORING_NAMESPACE]
+    assert (in_ns["metadata"]["name"], intra["metadata"]["name"]) == (IN_NS_POLICY, INTRA_POLICY)
+    assert platform["metadata"]["namespace"] == "sonataflow-infra"
+    assert platform["metadata"]["name"] == platform_policy_name("team-a") != "allow-rhdh-to-sonataflow-and-workflows"
+    assert admits([platform], "sonataflow-infra", "team-a", {})
+    assert not admits([platform], "sonataflow-infra", "team-b", {})
+    # 1.3 has no monitoring policy, so no monitoring source
+    inst13 = installation_from_cr(cr(), generation_for("rhdh.redhat.com/v1alpha1"))
+    assert MONITORING_NAMESPACE not in str(desired_policies(inst13, "x")[0])
+
+
+def test_workflow_patch_only_where_the_namespace_is_missing():
+    inst = detect(installed())
+    patch, why = workflow_patch(workflow("a", "team-a"), inst)
+    assert patch == {"spec": {"persistence": {"postgresql": {"serviceRef": {"namespace": "sonataflow-infra"}}}}}
+    assert workflow_patch(workflow("b", "t", {"name": "sonataflow-psql-postgresql", "namespace": "sonataflow-infra"}),
+                          inst)[0] is None
+    assert workflow_patch(workflow("c", "t", {"name": "other-db"}), inst)[0] is None
+    assert workflow_patch(workflow("d", "t", {"name": "sonataflow-psql-postgresql", "namespace": "elsewhere"}),
+                          inst)[0] is None
+    assert workflow_patch({"metadata": {"name": "e"}, "spec": {}}, inst)[0] is None
+
+
+def test_add_creates_everything_then_a_second_plan_changes_nothing():
+    kube = installed()
+    kube.put(ns("team-a", labels={"team": "a"}))
+    kube.put(workflow("greeting", "team-a"))
+    inst = detect(kube)
+    plan = plan_add(kube, inst, "team-a")
+    actions = {(c.action, c.ref.kind, c.ref.name) for c in plan.changes}
+    assert ("update", "Namespace", "team-a") in actions
+    assert {("create", "NetworkPolicy", n) for n in (IN_NS_POLICY, INTRA_POLICY, platform_policy_name("team-a"))} <= actions
+    assert ("create", "Secret", "sonataflow-psql-postgresql") in actions
+    assert ("update", "SonataFlow", "greeting") in actions
+    apply_plan(kube, plan, Rec(), "add")
+
+    copy = kube.find("v1", "Secret", "sonataflow-psql-postgresql", "team-a")
+    assert copy["data"] == secret()["data"]
+    assert not {"uid", "resourceVersion", "creationTimestamp", "ownerReferences"} & set(copy["metadata"])
+    team_a = kube.find("v1", "Namespace", "team-a")
+    assert team_a["metadata"]["labels"]["team"] == "a"
+    assert CREATED_NAMESPACE not in (team_a["metadata"].get("annotations") or {})
+    wf = kube.find("sonataflow.org/v1alpha08", "SonataFlow", "greeting", "team-a")
+    assert wf["spec"]["persistence"]["postgresql"]["serviceRef"]["namespace"] == "sonataflow-infra"
+
+    again = plan_add(kube, inst, "team-a")
+    assert not again.writes, [(c.action, str(c.ref)) for c in again.changes if c.action != "unchanged"]
+
+
+def test_add_new_namespace_is_marked_created_and_foreign_objects_are_left_alone():
+    kube = installed()
+    kube.put({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": platform_policy_name("wf-new"), "namespace": "sonataflow-infra"}, "spec": {}})
+    plan = plan_add(kube, detect(kube), "wf-new")
+    created = next(c for c in plan.changes if c.ref.kind == "Namespace")
+    assert created.action == "create"
+    assert created.desired["metadata"]["annotations"][CREATED_NAMESPACE] == "true"
+    assert created.desired["metadata"]["annotations"][WORKFLOW_NAMESPACE_MARK] == "true"
+    keep = [c for c in plan.changes if c.action == "keep"]
+    assert [c.ref.name for c in keep] == [platform_policy_name("wf-new")]
+
+
+@pytest.mark.parametrize("name", ["sonataflow-infra", "orchestrator", "rhdh-operator", "kube-system", "Bad_Name"])
+def test_add_rejects_installation_and_reserved_namespaces(name):
+    kube = installed()
+    with pytest.raises(InputError):
+        plan_add(kube, detect(kube), name)
+
+
+def test_orch_owned_metadata_leaves_fields_another_manager_also_owns():
+    obj = ns("team-a", managed_fields=[
+        applied_by_orch(labels=["rhdh.redhat.com/workflow-namespace", "shared"], annotations=[WORKFLOW_NAMESPACE_MARK]),
+        {"manager": "kubectl-label", "operation": "Update",
+         "fieldsV1": {"f:metadata": {"f:labels": {"f:shared": {}, "f:team": {}}}}},
+    ])
+    labels, annotations = orch_owned_metadata(obj)
+    assert labels == {"rhdh.redhat.com/workflow-namespace"} and annotations == {WORKFLOW_NAMESPACE_MARK}
+    assert orch_owned_metadata(ns("x", managed_fields=[{"manager": "orch", "operation": "Update",
+                                                        "fieldsV1": {"f:metadata": {"f:labels": {"f:a": {}}}}}])) \
+        == (set(), set())
+
+
+def _enabled(kube, name="team-a", created=False):
+    inst = detect(kube)
+    ann = {WORKFLOW_NAMESPACE_MARK: "true", **({CREATED_NAMESPACE: "true"} if created else {})}
+    kube.put(ns(name, labels={"rhdh.redhat.com/workflow-namespace": "", "team": "a"}, annotations=ann,
+                managed_fields=[applied_by_orch(["rhdh.redhat.com/workflow-namespace"], list(ann))]))
+    apply_plan(kube, plan_add(kube, inst, name), Rec(), "add")
+    return inst
+
+
+def test_remove_undoes_only_what_add_did_on_a_pre_existing_namespace():
+    kube = installed()
+    inst = _enabled(kube)
+    kube.put({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "users-own", "namespace": "team-a"}})
+    plan = plan_remove(kube, inst, "team-a")
+    deleted = {(c.ref.kind, c.ref.name, c.ref.namespace) for c in plan.changes if c.action == "delete"}
+    assert deleted == {("NetworkPolicy", IN_NS_POLICY, "team-a"), ("NetworkPolicy", INTRA_POLICY, "team-a"),
+                       ("NetworkPolicy", platform_policy_name("team-a"), "sonataflow-infra"),
+                       ("Secret", "sonataflow-psql-postgresql", "team-a")}
+    apply_plan(kube, plan, Rec(), "remove")
+    team_a = kube.find("v1", "Namespace", "team-a")
+    assert team_a["metadata"]["labels"] == {"kubernetes.io/metadata.name": "team-a", "team": "a"}
+    assert kube.find("v1", "Secret", "users-own", "team-a") is not None
+    assert not plan_remove(kube, inst, "team-a").writes
+
+
+def test_remove_deletes_a_namespace_orch_created_but_refuses_while_workflows_live_there():
+    kube = installed()
+    inst = _enabled(kube, "wf-new", created=True)
+    plan = plan_remove(kube, inst, "wf-new")
+    assert [(c.action, c.ref.kind) for c in plan.changes] == [("delete", "NetworkPolicy"), ("delete", "Namespace")]
+    kube.put(workflow("greeting", "wf-new"))
+    with pytest.raises(Refused, match="greeting"):
+        plan_remove(kube, inst, "wf-new")
+
+
+def test_completeness_names_each_missing_piece():
+    kube = installed()
+    inst = _enabled(kube)
+    kube.put(workflow("late", "team-a"))  # deployed after add-namespace: serviceRef not patched yet
+    kube.put(secret("team-a", password="c3RhbGU=", labels={"app.kubernetes.io/managed-by": "orch"}))
+    kube.delete(Ref("networking.k8s.io/v1", "NetworkPolicy", platform_policy_name("team-a"), "sonataflow-infra"))
+    kube.put(ns("not-enabled", labels={"rhdh.redhat.com/workflow-namespace": ""}))
+    reports = {r.name: r for r in assess_all(kube, inst)}
+    missing = " | ".join(reports["team-a"].missing)
+    assert "ingress from team-a into sonataflow-infra" in missing
+    assert "stale" in missing and "SonataFlow late" in missing
+    assert not reports["team-a"].complete
+    bare = " | ".join(reports["not-enabled"].missing)
+    assert "ingress from rhdh-operator" in bare and "intra-namespace" in bare and "Secret" in bare
+    platform = reports["sonataflow-infra"]
+    assert platform.role == "platform" and "allow-intra-namespace" in " ".join(platform.missing)
