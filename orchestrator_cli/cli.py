@@ -112,6 +112,9 @@ def install(
     """Install the Orchestrator on OpenShift (safe to re-run)."""
     from orchestrator_cli.install import Options, install as do_install
 
+    if not 0 <= lock_timeout <= 24 * 3600:  # also rejects nan
+        typer.echo(f"error: --lock-timeout must be between 0 and 86400 seconds, got {lock_timeout:g}", err=True)
+        raise typer.Exit(2)
     flags = _flags(version=version, orchestrator_namespace=orchestrator_namespace, rhdh_namespace=rhdh_namespace,
                    workflow_namespace=workflow_namespace, existing_rhdh=existing_rhdh, configure_rhdh=configure_rhdh,
                    gitops=gitops, argocd_namespace=argocd_namespace, argocd_instance=argocd_instance, tekton=tekton,
@@ -175,5 +178,31 @@ from orchestrator_cli import cli_day2  # noqa: E402 - day-2 commands: status, cl
 cli_day2.register(app)
 
 
+def _click_exceptions():
+    try:
+        from typer._click import exceptions  # typer >= 0.2x vendors click
+    except ImportError:  # pragma: no cover - older typer with click installed
+        from click import exceptions
+    return exceptions
+
+
 def run() -> None:
-    app()
+    """Like app(), but a usage error (unknown option, bad option value) is one `error:` line, exit 2."""
+    import sys
+
+    try:
+        code = app(standalone_mode=False)
+    except Exception as exc:  # noqa: BLE001 - only click's own exceptions are handled here
+        ex = _click_exceptions()
+        if isinstance(exc, getattr(ex, "NoArgsIsHelpError", ())):
+            exc.show()  # `orch` / `orch workflow` alone: the help text
+            sys.exit(exc.exit_code)
+        if isinstance(exc, ex.ClickException):
+            where = f" (see `{exc.ctx.command_path} --help`)" if getattr(exc, "ctx", None) is not None else ""
+            typer.echo(f"error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, ex.Abort):  # EOF at a typer.confirm() question
+            typer.echo("error: aborted", err=True)
+            sys.exit(130)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)

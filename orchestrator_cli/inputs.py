@@ -164,7 +164,12 @@ def load_values_file(path: Path) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"values file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise InputError(f"values file {path} is a directory, not a file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"values file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                         f"{exc.start})") from None
+    except OSError as exc:
         raise InputError(f"values file {path} cannot be read: {exc.__class__.__name__}") from None
     try:
         data = yaml.safe_load(text)

@@ -112,10 +112,35 @@ def _status(exc: BaseException) -> int | None:
     return int(status) if isinstance(status, int) or (isinstance(status, str) and status.isdigit()) else None
 
 
+def _tls_failure(exc: BaseException) -> bool:
+    import ssl
+
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, (ssl.SSLError, urllib3.exceptions.SSLError)) or isinstance(
+        reason, (ssl.SSLError, urllib3.exceptions.SSLError))
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (DynamicApiError, ApiException)):
         return _status(exc) in TRANSIENT_STATUS
+    if _tls_failure(exc):  # a wrong CA or certificate does not fix itself
+        return False
     return isinstance(exc, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError))
+
+
+def describe_connection_error(exc: BaseException) -> str:
+    """Why a request never got an HTTP answer, in a few words (not urllib3's retry wrapper name)."""
+    if _tls_failure(exc):
+        return "TLS verification failed (does the kubeconfig's certificate-authority match the server?)"
+    reason = getattr(exc, "reason", None) or exc
+    text = str(reason).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "timed out" in text or isinstance(reason, TimeoutError):
+        return "connection timed out"
+    if "name or service not known" in text or "nodename nor servname" in text or "resolution" in text:
+        return "host name not found"
+    return reason.__class__.__name__
 
 
 def describe_api_error(exc: BaseException) -> str:
@@ -210,7 +235,7 @@ class Kube:
             if _status(exc) == 401:
                 raise ClusterUnreachable(f"the API server {self.server} rejected the credentials; log in again") from None
             raise ClusterUnreachable(f"cannot reach the API server {self.server}: "
-                                     f"{describe_api_error(exc) if _status(exc) else exc.__class__.__name__}") from None
+                                     f"{describe_api_error(exc) if _status(exc) else describe_connection_error(exc)}") from None
 
     def get(self, ref: Ref) -> dict | None:
         res = self.resource(ref.api_version, ref.kind)
@@ -350,6 +375,13 @@ def connect(kubeconfig: str | None = None, context: str | None = None, *, retry_
     """Load kubeconfig like kubectl (--kubeconfig, $KUBECONFIG, ~/.kube/config; --context)."""
     if kubeconfig is not None and not os.path.isfile(kubeconfig):
         raise ClusterUnreachable(f"kubeconfig {kubeconfig} does not exist or is not a file")
+    where = kubeconfig
+    if kubeconfig is None:
+        paths = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+        if paths and not any(os.path.isfile(os.path.expanduser(p)) for p in paths):
+            raise ClusterUnreachable(f"kubeconfig {os.pathsep.join(paths)} (from $KUBECONFIG) does not exist or "
+                                     "is not a file")
+        where = os.pathsep.join(paths) if paths else "~/.kube/config"
     configuration = k8s_client.Configuration()
     try:
         k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration,
@@ -358,9 +390,19 @@ def connect(kubeconfig: str | None = None, context: str | None = None, *, retry_
         text = str(exc).splitlines()[0] if str(exc) else "invalid kubeconfig"
         if context and "context" in text.lower():
             raise ClusterUnreachable(f"context {context!r} not found in the kubeconfig") from None
+        if "current-context" in text:
+            raise ClusterUnreachable(f"kubeconfig {where} has no current-context: pass --context") from None
         raise ClusterUnreachable(f"kubeconfig problem: {text}") from None
     except Exception as exc:  # noqa: BLE001 - malformed YAML, unreadable file, bad base64...
-        raise ClusterUnreachable(f"kubeconfig cannot be loaded: {exc.__class__.__name__}") from None
+        import binascii
+
+        import yaml
+
+        if isinstance(exc, yaml.YAMLError):
+            raise ClusterUnreachable(f"kubeconfig {where} is not valid YAML") from None
+        if isinstance(exc, binascii.Error):
+            raise ClusterUnreachable(f"kubeconfig {where}: certificate or key data is not valid base64") from None
+        raise ClusterUnreachable(f"kubeconfig {where} cannot be loaded: {exc.__class__.__name__}") from None
     configuration.retries = 0  # tenacity owns retries (bounded, logged)
     configuration.connection_pool_maxsize = 32  # one watch per wait item runs concurrently
     api_client = k8s_client.ApiClient(configuration)

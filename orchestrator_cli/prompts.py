@@ -15,6 +15,21 @@ from orchestrator_cli.inputs import SPECS, Resolved, convert
 NO_GITOPS = "none (continue without GitOps)"
 
 
+def _eof_aborts(question):
+    """Ctrl-D on a select/confirm question aborts like Ctrl-C (text prompts already raise EOFError)."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    kb = KeyBindings()
+
+    @kb.add("c-d", eager=True)
+    def _(event):
+        event.app.exit(exception=EOFError, style="class:aborting")
+
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, kb]) if app.key_bindings else kb
+    return question
+
+
 def _ask(question) -> Any:
     try:
         answer = question.unsafe_ask()
@@ -67,11 +82,11 @@ class Prompter:
     def run(self) -> dict[str, Resolved]:
         r = self.resolved
         if "existing_rhdh" not in r:
-            new = _ask(self.q.select("Setup for a new RHDH deployment?", choices=["Yes", "No"], default="Yes"))
+            new = _ask(_eof_aborts(self.q.select("Setup for a new RHDH deployment?", choices=["Yes", "No"], default="Yes")))
             if new == "No":
                 found = self.discover.backstage_namespaces()
                 if found:
-                    ns = _ask(self.q.select("Select the namespace of the existing RHDH:", choices=found))
+                    ns = _ask(_eof_aborts(self.q.select("Select the namespace of the existing RHDH:", choices=found)))
                 else:
                     ns = _ask(self.q.text("Namespace of the existing RHDH:", validate=_validator("existing_rhdh")))
                 self._set("existing_rhdh", ns)
@@ -82,7 +97,7 @@ class Prompter:
             ns = r["argocd_namespace"].value if "argocd_namespace" in r else SPECS["argocd_namespace"].default
             instances = self.discover.argocd_instances(ns)
             if instances:
-                choice = _ask(self.q.select(f"{SPECS['argocd_instance'].prompt}:", choices=[*instances, NO_GITOPS]))
+                choice = _ask(_eof_aborts(self.q.select(f"{SPECS['argocd_instance'].prompt}:", choices=[*instances, NO_GITOPS])))
                 if choice != NO_GITOPS:
                     self._set("argocd_instance", choice)
                     r["gitops"] = Resolved(True, "prompt")
@@ -92,7 +107,7 @@ class Prompter:
         self._text("gitlab_host")
         self._text("gitlab_token", secret=True)
         if "notifications_email" not in r:
-            wants = _ask(self.q.confirm(f"{SPECS['notifications_email'].prompt}", default=False))
+            wants = _ask(_eof_aborts(self.q.confirm(f"{SPECS['notifications_email'].prompt}", default=False)))
             r["notifications_email"] = Resolved(bool(wants), "prompt")
         if r["notifications_email"].value:
             self._text("email_hostname")

@@ -39,11 +39,15 @@ def validate_text(value: str, what: str, *, secret: bool = False) -> str:
     """A single-line text or secret value. Secret values never appear in the message."""
     if not isinstance(value, str):
         raise InputError(f"{what} must be a string")
-    shown = "" if secret else f" {value!r}"
     try:
         value.encode("utf-8")
-    except UnicodeEncodeError:
+    except UnicodeEncodeError:  # undecodable bytes arrive as surrogate escapes: show the bytes
+        try:
+            shown = "" if secret else f" {value.encode('utf-8', 'surrogateescape')!r}"
+        except UnicodeEncodeError:
+            shown = f" {ascii(value)}"
         raise InputError(f"{what}{shown} is not valid UTF-8") from None
+    shown = "" if secret else f" {value!r}"
     value = value.strip()
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise InputError(f"{what}{shown} contains a line break or control character")
