@@ -429,6 +429,11 @@ def test_orchestrator_install_operands_restore_and_uninstall(fresh_openshift_clu
     froms = nps["allow-rhdh-to-sonataflow-and-workflows"]["spec"]["ingress"][0]["from"]
     assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
                                                   "rhdh-operator"}}} in froms
+    crons = {c["metadata"]["name"]: c for c in kube.items(
+        K.CRONJOBS, OPS, label_selector="orchestrator.rhdh.redhat.com/reconciles")}
+    assert "hestrator-sample-sonataflowclusterplatform-reconcile" in crons
+    assert crons["orchestrator-sample-knativeserving-reconcile"]["metadata"]["labels"][
+        "orchestrator.rhdh.redhat.com/reconciles"] == "knativeservings.operator.knative.dev"
     route = kube.get(K.ROUTES, "backstage-backstage", "rhdh-operator")
     host = "backstage-backstage-rhdh-operator.apps.orch.local"
     assert route["spec"]["host"] == host
@@ -450,6 +455,7 @@ def test_orchestrator_install_operands_restore_and_uninstall(fresh_openshift_clu
                           (K.NETWORKPOLICIES, "allow-intra-namespace", "sonataflow-infra")):
         assert gone(kube, res, name, ns), (res.kind, name)
     assert kube.get(K.NAMESPACES, "rhdh-operator")  # never the chart's to delete
+    assert kube.items(K.CRONJOBS, OPS) == []
 
 
 def test_operator_removal_leaves_crs_stuck_and_rhdh_disabled(fresh_openshift_cluster):

@@ -273,6 +273,8 @@ def render(release: str, release_ns: str, spec: dict, inp: RenderInput,
                                                  "sourceRepos": ["*"]}},
                           crd="appprojects.argoproj.io"))
     notes = render_notes(release, release_ns, spec, inp, wf_ns, managed)
+    items += [Item(K.CRONJOBS, _lifecycle_cronjob(release, release_ns, it))
+              for it in items if it.crd and it.res.kind != "AppProject"]
     for it in items:
         m = it.obj["metadata"]
         m.setdefault("labels", {})[MANAGED_BY] = "Helm"
@@ -282,6 +284,33 @@ def render(release: str, release_ns: str, spec: dict, inp: RenderInput,
 
 
 C_OG = K.OPERATORGROUPS
+RECONCILES_LABEL = "orchestrator.rhdh.redhat.com/reconciles"
+
+
+def cronjob_name(release: str, kind: str) -> str:
+    """`<release>-<kind>-reconcile`, keeping the last 52 characters (reference §7.2)."""
+    return f"{release}-{kind.lower()}-reconcile"[-52:].lstrip("-")
+
+
+def _lifecycle_cronjob(release: str, release_ns: str, item: "Item") -> dict:
+    """The chart's CR-lifecycle CronJob for a CR kind whose CRD appears only after OLM installs
+    the operator.  Created suspended: the simulator applies the CR itself once the CRD exists
+    (what the CronJob's job does every minute), so no Job pods are spent on it."""
+    manifest = base64.b64encode(yaml.safe_dump(
+        {"apiVersion": item.res.api_version, "kind": item.res.kind, **item.obj}).encode()).decode()
+    return {"metadata": {"name": cronjob_name(release, item.res.kind), "namespace": release_ns,
+                         "labels": {RECONCILES_LABEL: f"{item.res.plural}.{item.res.group}"}},
+            "spec": {"schedule": "* * * * *", "suspend": True, "concurrencyPolicy": "Replace",
+                     "successfulJobsHistoryLimit": 0,
+                     "jobTemplate": {"spec": {"template": {"spec": {
+                         "restartPolicy": "OnFailure",
+                         "serviceAccountName": f"{release}-{item.res.kind.lower()}",
+                         "containers": [{"name": "reconcile",
+                                         "image": "registry.redhat.io/openshift4/ose-cli:latest",
+                                         "env": [{"name": "MANIFEST", "value": manifest}],
+                                         "command": ["/bin/sh", "-c",
+                                                     "echo $MANIFEST | base64 -d | "
+                                                     "kubectl apply -f -"]}]}}}}}}
 APPPROJECTS = K.Res("argoproj.io", "v1alpha1", "appprojects", "AppProject")
 
 
@@ -607,7 +636,12 @@ class HelmGeneration(Generation):
             objs.append((res, cur))
         # 1. pre-delete hooks: the CRs go first and must be gone (60 s hook timeout each).
         crs = [(r, o) for r, o in objs if r.group not in ("", "operators.coreos.com",
-                                                          "networking.k8s.io")]
+                                                          "networking.k8s.io", "batch")]
+        for res, o in objs:  # the delete hooks remove the CronJobs before the CRs
+            if res.kind == "CronJob" and not o["metadata"].get("deletionTimestamp"):
+                ctl.kube.delete(res, o["metadata"]["name"], o["metadata"].get("namespace"))
+                ctl.action("Orchestrator %s: uninstall: deleted CronJob %s", K.key_of(cr),
+                           K.key_of(o))
         if crs:
             for res, o in crs:
                 if not o["metadata"].get("deletionTimestamp"):
@@ -669,7 +703,8 @@ class OrchestratorController(Controller):
         self.watch(K.SECRETS, self._from_secret)
         self.watch(K.DEPLOYMENTS, lambda o: list(self.keys()) if (
             o["metadata"].get("labels") or {}).get("sim.orch.dev/package") == PACKAGE else [])
-        for res in (K.SUBSCRIPTIONS, K.OPERATORGROUPS, K.NETWORKPOLICIES, K.KNATIVESERVINGS,
+        for res in (K.SUBSCRIPTIONS, K.OPERATORGROUPS, K.NETWORKPOLICIES, K.CRONJOBS,
+                    K.KNATIVESERVINGS,
                     K.KNATIVEEVENTINGS, K.SONATAFLOWPLATFORMS, K.SONATAFLOWCLUSTERPLATFORMS,
                     K.BACKSTAGES.with_version("v1alpha1")):
             self.watch(res, self._from_release_object, events={"DELETED"})
@@ -689,6 +724,7 @@ class OrchestratorController(Controller):
     def res_for(self, api_version: str, kind: str) -> Optional[K.Res]:
         group, _, version = api_version.rpartition("/")
         for r in (K.NAMESPACES, K.CONFIGMAPS, K.SECRETS, K.SUBSCRIPTIONS, K.OPERATORGROUPS,
+                  K.CRONJOBS,
                   K.NETWORKPOLICIES, K.KNATIVESERVINGS, K.KNATIVEEVENTINGS,
                   K.SONATAFLOWPLATFORMS, K.SONATAFLOWCLUSTERPLATFORMS, APPPROJECTS,
                   K.BACKSTAGES):

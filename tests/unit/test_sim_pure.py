@@ -289,3 +289,18 @@ def test_render_skips_unmanaged_serverless_and_v1alpha1_shape():
     osl = next(i.obj for i in rel.items if i.obj["metadata"]["name"] == "logic-operator-rhel8")
     assert osl["spec"]["startingCSV"] == "logic-operator-rhel8.v1.34.0"
     assert osl["spec"]["source"] == "redhat-operators"
+
+
+def test_lifecycle_cronjobs_named_like_the_chart():
+    # reference §4/§7.2: `<rel>-<kind>-reconcile`, last 52 characters
+    assert O.cronjob_name("orchestrator-sample", "SonataFlowClusterPlatform") == \
+        "hestrator-sample-sonataflowclusterplatform-reconcile"
+    rel = O.render("orchestrator-sample", "openshift-operators", _defaults(), _inp(), "v1alpha2")
+    crons = {i.obj["metadata"]["name"]: i.obj for i in rel.items if i.res.kind == "CronJob"}
+    assert set(crons) == {O.cronjob_name("orchestrator-sample", k) for k in (
+        "KnativeServing", "KnativeEventing", "SonataFlowClusterPlatform", "SonataFlowPlatform",
+        "Backstage")}
+    cj = crons["orchestrator-sample-knativeserving-reconcile"]
+    assert cj["metadata"]["labels"][O.RECONCILES_LABEL] == "knativeservings.operator.knative.dev"
+    assert cj["metadata"]["namespace"] == "openshift-operators"
+    assert cj["spec"]["schedule"] == "* * * * *"
