@@ -6,7 +6,7 @@ import pytest
 
 from tests.sim import catalog as C
 from tests.sim import kube as K
-from tests.sim import orchestrator_operator as O
+from tests.sim import orchestrator_chart as O
 from tests.sim.config import ConfigError, config_map, parse_config
 from tests.sim.olm import load_crd
 
