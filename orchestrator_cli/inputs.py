@@ -104,7 +104,7 @@ def _label(spec: InputSpec, source: str) -> str:
         return spec.env or spec.name
     if source == "values":
         return f"values file key '{spec.values_key}'"
-    return spec.name
+    return spec.name.replace("_", " ")  # a prompt: "workflow namespace"
 
 
 _TRUE = {"1", "true", "yes", "y", "on"}

@@ -131,7 +131,12 @@ def is_transient(exc: BaseException) -> bool:
 def describe_connection_error(exc: BaseException) -> str:
     """Why a request never got an HTTP answer, in a few words (not urllib3's retry wrapper name)."""
     if _tls_failure(exc):
-        return "TLS verification failed (does the kubeconfig's certificate-authority match the server?)"
+        text = str(getattr(exc, "reason", None) or exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            return "TLS verification failed (does the kubeconfig's certificate-authority match the server?)"
+        if "PEM" in text or "KEY_VALUES_MISMATCH" in text:
+            return "the kubeconfig's client certificate or key is not a valid PEM pair"
+        return "TLS handshake failed"
     reason = getattr(exc, "reason", None) or exc
     text = str(reason).lower()
     if "refused" in text:
