@@ -321,6 +321,11 @@ def foreign_instances(kube: CleanupKube, crd: dict, planned: set[Ref]) -> list[s
 
 # -- diagnosis --------------------------------------------------------------------------------
 
+def _first_line(text: str | None, limit: int = 200) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
 def _age(obj: dict) -> str:
     ts = (obj.get("metadata") or {}).get("deletionTimestamp")
     return f" (deletion requested at {ts})" if ts else ""
@@ -348,7 +353,11 @@ def operator_for(kube: CleanupKube, obj: dict, csvs: list[dict] | None = None) -
             elif isinstance(verdict, readiness.Ready):
                 states.append(f"Deployment {name} in {ns} is Available")
             else:
-                states.append(f"Deployment {name} in {ns} is not Available ({verdict.reason})")
+                selector = ",".join(f"{k}={v}" for k, v in sorted(
+                    (((dep.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}).items()))
+                pods = _list(kube, "v1", "Pod", ns, label_selector=selector) if selector else []
+                why = next((r for r in (readiness.pod_failure(p) for p in pods) if r), verdict.reason)
+                states.append(f"Deployment {name} in {ns} is not Available ({why})")
         phase = (csv.get("status") or {}).get("phase", "?")
         return f"its operator: CSV {csv['metadata']['name']} ({phase}); " + "; ".join(states or ["no Deployment"])
     return f"no installed operator (CSV) owns {kind} ({group}) any more: nothing will process its finalizers"
@@ -361,7 +370,7 @@ def diagnose(kube: CleanupKube, ref: Ref, obj: dict) -> list[str]:
     for c in readiness.conditions(obj):
         if c.get("status") == "True" or c.get("type") in ("NamespaceContentRemaining", "NamespaceFinalizersRemaining"):
             lines.append(f"    condition {c.get('type')}={c.get('status')} {c.get('reason') or ''} "
-                         f"{c.get('message') or ''}".rstrip())
+                         f"{_first_line(c.get('message'))}".rstrip())
     if ref.kind == "Namespace":
         for holder_ref, holder in namespace_holders(kube, ref.name):
             hf = (holder.get("metadata") or {}).get("finalizers") or []

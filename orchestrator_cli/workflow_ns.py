@@ -580,5 +580,8 @@ def namespace_check(report: NamespaceReport):
 
     hint = ("the Orchestrator operator creates the platform namespace's policies: check `orch status`"
             if report.role == "platform" else f"run `orch workflow add-namespace {report.name}`")
+    # Fatal where it matters: the platform namespace, namespaces orch enabled, and any holding workflows.
+    # A namespace someone else labelled, with no workflow in it, is only a warning.
+    fatal = report.role == "platform" or report.enabled_by_orch or report.created_by_orch or bool(report.workflows)
     return Check(id=f"namespace/{report.name}", description=f"workflow namespace {report.name}", hint=hint,
-                 run=run, fatal=True, category="workflow-namespaces")
+                 run=run, fatal=fatal, category="workflow-namespaces")
