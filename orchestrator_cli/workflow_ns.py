@@ -557,6 +557,7 @@ def list_namespaces(opts: Day2Options, reporter) -> None:
     inst = detect(kube)
     reports = assess_all(kube, inst)
     checks = [namespace_check(r) for r in reports]
+    reporter.checks_title = f"Workflow namespaces (Orchestrator {inst.version})"
     run_checks(checks, None, reporter)
     reporter.checks_done()
     reporter.summary({"command": "list-namespaces", "version": inst.version,
