@@ -1,0 +1,201 @@
+"""Secrets never leak: every orch command's output, in every output mode, holds none of the secret values.
+
+One cluster for the module, GitOps-enabled (the ArgoCD CRDs, an ArgoCD instance and its admin
+password Secret), so the ArgoCD password is one of the secrets too. The known values are given
+through the environment (and once more as flags, which a user may do); the generated ones
+(BACKEND_SECRET, K8S_CLUSTER_TOKEN, the PostgreSQL passwords) are read back from the cluster after
+the first install. Then every command runs — install (first run, re-runs, dry-runs), check --pre,
+status, workflow add/list/remove-namespace, cleanup --dry-run and cleanup — in plain, table, json
+and (dry-run) yaml output, with HOME and the working directory in a scratch directory, and the test
+searches stdout, stderr and every file written under that scratch directory for each value: as
+is, base64-encoded, and base64-encoded inside a larger blob (at each of the three byte alignments).
+
+Controls: the known values must actually be in the cluster's Secrets (else the commands never
+handled them), every command must exit with its expected code (else its output proves little), and
+the search itself must find a value planted in a transcript.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
+
+ORCH = str(Path(sys.executable).parent / "orch")
+CRDS = Path(__file__).parents[1] / "sim" / "crds"
+ARGO_NS, ARGO = "orchestrator-gitops", "gitops-leak"
+
+KNOWN = {
+    "GITHUB_TOKEN": "ghp_CanaryGithubTok3n_q8Zx41",
+    "GITHUB_CLIENT_SECRET": "gh-client-secret-Canary-3kd8Wm",
+    "GITLAB_TOKEN": "glpat-Canary-55zzQ7rT",
+    "NOTIFICATIONS_EMAIL_PASSWORD": "smtp-pass-Canary-19abXy",
+    "ARGOCD_PASSWORD": "argo-admin-Canary-8812kP",
+}
+ENV = {
+    "GITHUB_TOKEN": KNOWN["GITHUB_TOKEN"],
+    "GITHUB_CLIENT_ID": "canary-client-id",
+    "GITHUB_CLIENT_SECRET": KNOWN["GITHUB_CLIENT_SECRET"],
+    "GITLAB_HOST": "gitlab.example.com",
+    "GITLAB_TOKEN": KNOWN["GITLAB_TOKEN"],
+    "SETUP_NOTIFICATIONS_EMAIL": "true",
+    "NOTIFICATIONS_EMAIL_HOSTNAME": "smtp.example.com",
+    "NOTIFICATIONS_EMAIL_USERNAME": "mailer",
+    "NOTIFICATIONS_EMAIL_PASSWORD": KNOWN["NOTIFICATIONS_EMAIL_PASSWORD"],
+}
+I = ("install", "--use-default", "--gitops", "--timeout", "180")  # noqa: E741
+# (label, args, expected exit codes, extra env)
+COMMANDS: list[tuple[str, tuple[str, ...], tuple[int, ...], dict]] = [
+    ("install first run (plain)", (*I, "-o", "plain"), (0,), {}),
+    ("install re-run (json)", (*I, "-o", "json"), (0,), {}),
+    ("install re-run (table)", (*I, "-o", "table"), (0,), {}),
+    ("install re-run, secrets as flags (plain)",
+     (*I, "-o", "plain", "--github-token", KNOWN["GITHUB_TOKEN"], "--gitlab-token", KNOWN["GITLAB_TOKEN"],
+      "--github-client-secret", KNOWN["GITHUB_CLIENT_SECRET"],
+      "--notifications-email-password", KNOWN["NOTIFICATIONS_EMAIL_PASSWORD"]), (0,), {}),
+    ("install --dry-run -o yaml", (*I, "--dry-run", "-o", "yaml"), (0,), {}),
+    ("install --dry-run -o json", (*I, "--dry-run", "-o", "json"), (0,), {}),
+    ("install --dry-run (plain), other workflow namespace",
+     (*I, "--dry-run", "-o", "plain", "--workflow-namespace", "wf-dry"), (0,), {}),
+    ("install with a secret holding a line break (exit 2)", (*I, "-o", "plain"), (2,),
+     {"GITHUB_TOKEN": KNOWN["GITHUB_TOKEN"] + "\nsecond-line"}),
+    ("check --pre (plain)", ("check", "--pre", "-o", "plain", "--gitops"), (0,), {}),
+    ("check --pre (json)", ("check", "--pre", "-o", "json", "--gitops"), (0,), {}),
+    ("status (plain)", ("status", "-o", "plain"), (0, 8), {}),
+    ("status (json)", ("status", "-o", "json"), (0, 8), {}),
+    ("status (table)", ("status", "-o", "table"), (0, 8), {}),
+    ("workflow add-namespace (plain)", ("workflow", "add-namespace", "wf-leak-a", "-o", "plain"), (0,), {}),
+    ("workflow add-namespace (json)", ("workflow", "add-namespace", "wf-leak-b", "-o", "json"), (0,), {}),
+    ("workflow add-namespace --dry-run (json)",
+     ("workflow", "add-namespace", "wf-leak-c", "--dry-run", "-o", "json"), (0,), {}),
+    ("workflow list-namespaces (json)", ("workflow", "list-namespaces", "-o", "json"), (0, 8), {}),
+    ("workflow list-namespaces (table)", ("workflow", "list-namespaces", "-o", "table"), (0, 8), {}),
+    ("workflow remove-namespace (plain)", ("workflow", "remove-namespace", "wf-leak-b", "--yes", "-o", "plain"),
+     (0,), {}),
+    ("cleanup --dry-run (plain)", ("cleanup", "--dry-run", "-o", "plain"), (0,), {}),
+    ("cleanup --dry-run (json)", ("cleanup", "--dry-run", "-o", "json"), (0,), {}),
+    ("cleanup (plain)", ("cleanup", "--yes", "--include-workflows", "--delete-data", "-o", "plain",
+                         "--timeout", "180"), (0,), {}),
+]
+
+
+def forms(value: str) -> list[str]:
+    """The value, its base64 (standard and URL-safe), and the part of its base64 that is the same wherever it
+    sits inside a larger base64-encoded blob (one per byte alignment)."""
+    raw = value.encode()
+    out = {value}
+    for enc in (base64.b64encode, base64.urlsafe_b64encode):
+        out.add(enc(raw).decode().rstrip("="))
+        for pad in (1, 2):
+            core = enc(b"\0" * pad + raw).decode().rstrip("=")[4:-4]
+            if len(core) >= 8:
+                out.add(core)
+    return sorted(out)
+
+
+def leaks(texts: dict[str, str], secrets: dict[str, str]) -> list[str]:
+    found = []
+    for name, value in secrets.items():
+        for form in forms(value):
+            for where, text in texts.items():
+                if form in text:
+                    found.append(f"{name} ({'as is' if form == value else 'base64: ' + form}) in {where}")
+    return found
+
+
+def test_leak_search_finds_planted_values():
+    """Control: the search finds a value as is, base64'd, and base64'd inside a larger blob."""
+    secret = {"X": "planted-Canary-value-42"}
+    assert leaks({"a": "... planted-Canary-value-42 ..."}, secret)
+    assert leaks({"a": base64.b64encode(b"planted-Canary-value-42").decode()}, secret)
+    for prefix in (b"", b"k", b"ke", b"key=", b"{\"x\": \""):
+        blob = base64.b64encode(prefix + b"planted-Canary-value-42" + b"\"} tail").decode()
+        assert leaks({"a": blob}, secret), prefix
+    assert not leaks({"a": "planted-canary-value-4"}, secret)
+
+
+def _gitops(cluster) -> None:
+    crds = [yaml.safe_load((CRDS / f).read_text()) for f in ("appprojects.yaml", "argocds.yaml")]
+    cluster.apply_manifests(crds)
+    cluster.wait_crds_established([c["metadata"]["name"] for c in crds])
+    cluster.apply_manifests([
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGO_NS}},
+        {"apiVersion": "argoproj.io/v1beta1", "kind": "ArgoCD", "metadata": {"name": ARGO, "namespace": ARGO_NS},
+         "spec": {}},
+        {"apiVersion": "route.openshift.io/v1", "kind": "Route",
+         "metadata": {"name": f"{ARGO}-server", "namespace": ARGO_NS,
+                      "labels": {"app.kubernetes.io/managed-by": ARGO}},
+         "spec": {"host": f"{ARGO}-server-{ARGO_NS}.apps.orch.local",
+                  "to": {"kind": "Service", "name": f"{ARGO}-server"}}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{ARGO}-cluster", "namespace": ARGO_NS},
+         "data": {"admin.password": base64.b64encode(KNOWN["ARGOCD_PASSWORD"].encode()).decode()}},
+    ])
+
+
+def _secret(cluster, name: str, namespace: str) -> dict[str, str]:
+    from kubernetes import client
+
+    s = client.CoreV1Api(cluster.api_client()).read_namespaced_secret(name, namespace)
+    return {k: base64.b64decode(v).decode() for k, v in (s.data or {}).items()}
+
+
+@pytest.fixture(scope="module")
+def transcripts(request, tmp_path_factory):
+    from tests.conftest import _start
+
+    cluster = _start("openshift")
+    request.addfinalizer(cluster.stop)
+    _gitops(cluster)
+    scratch = tmp_path_factory.mktemp("leak-home")
+    env = cluster.env()
+    env.update(ENV)
+    env.update({"HOME": str(scratch), "XDG_CACHE_HOME": str(scratch / ".cache"), "TMPDIR": str(scratch / "tmp")})
+    (scratch / "tmp").mkdir()
+    texts: dict[str, str] = {}
+    results = []
+    generated: dict[str, str] = {}
+    for label, args, codes, extra in COMMANDS:
+        out = subprocess.run([ORCH, *args], env={**env, **extra}, cwd=scratch, capture_output=True, text=True,
+                             timeout=600, stdin=subprocess.DEVNULL)
+        texts[f"{label}: stdout"] = out.stdout
+        texts[f"{label}: stderr"] = out.stderr
+        results.append((label, out.returncode, codes, out.stdout[-1500:] + out.stderr[-1500:]))
+        if label.startswith("install first run") and out.returncode == 0:
+            backend = _secret(cluster, "backstage-backend-auth-secret", "rhdh-operator")
+            pg = _secret(cluster, "sonataflow-psql-postgresql", "sonataflow-infra")
+            generated = {"BACKEND_SECRET": backend.get("BACKEND_SECRET", ""),
+                         "K8S_CLUSTER_TOKEN": backend.get("K8S_CLUSTER_TOKEN", ""),
+                         **{f"postgres {k}": v for k, v in pg.items() if "password" in k},
+                         **{f"stored {k}": backend.get(k, "") for k in KNOWN}}
+    for path in scratch.rglob("*"):  # anything orch wrote: caches, logs, temp files
+        if path.is_file():
+            texts[f"file {path.relative_to(scratch)}"] = path.read_bytes().decode("utf-8", "replace")
+    return results, texts, generated
+
+
+def test_every_command_ran_as_expected(transcripts):
+    results, _, generated = transcripts
+    bad = [f"{label}: exit {code}, expected {codes}\n{tail}" for label, code, codes, tail in results
+           if code not in codes]
+    assert not bad, "\n\n".join(bad)
+    # the known values really went through orch into the cluster (else not leaking them would prove little)
+    for key, value in KNOWN.items():
+        assert generated[f"stored {key}"] == value, key
+    assert generated["BACKEND_SECRET"] and generated["K8S_CLUSTER_TOKEN"].count(".") == 2
+    assert any(k.startswith("postgres ") and v for k, v in generated.items())
+
+
+def test_no_secret_value_in_any_output_or_file(transcripts):
+    _, texts, generated = transcripts
+    secrets = dict(KNOWN)
+    secrets.update({k: v for k, v in generated.items() if not k.startswith("stored ") and v})
+    assert len(secrets) >= 8, secrets.keys()
+    assert sum(len(t) for t in texts.values()) > 10_000, "suspiciously little output collected"
+    found = leaks(texts, secrets)
+    assert not found, "\n".join(found)
