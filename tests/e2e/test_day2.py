@@ -238,12 +238,14 @@ def test_day2_add_namespace_status_cleanup(fresh_openshift_cluster):
     assert orch_writes(log, mark) == []
 
 
-def test_status_names_unready_component_and_cleanup_reports_stuck_cr(fresh_openshift_cluster):
+def test_status_names_unready_component_and_cleanup_reports_stuck_cr_on_1_4(fresh_openshift_cluster):
     cluster = fresh_openshift_cluster
     api = Api(cluster)
-    res = orch(cluster, "install", "--use-default", "-o", "plain", "--timeout", "120")
+    res = orch(cluster, "install", "--use-default", "--version", "1.4", "-o", "plain", "--timeout", "120")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert orch(cluster, "status").returncode == 0
+    healthy = orch_json(cluster, "status")
+    assert healthy["summary"]["version"] == "1.4"  # detected from the v1alpha2 CR
+    assert healthy["summary"]["orchestrator_cr"] == "Orchestrator orchestrator in orchestrator"
 
     # data-index made unready: its pods become unschedulable (nodeSelector no node matches); with the
     # Recreate strategy the old pod goes first, so the Deployment really loses availability
@@ -288,7 +290,7 @@ def test_status_names_unready_component_and_cleanup_reports_stuck_cr(fresh_opens
     assert "finalizers helm.sdk.operatorframework.io/uninstall-release" in stuck.stderr
     assert "Deployment orchestrator-operator in openshift-operators is not Available" in stuck.stderr
     assert "--force-finalizers" in stuck.stderr
-    cr = api.get("rhdh.redhat.com/v1alpha1", "Orchestrator", "orchestrator", "orchestrator")
+    cr = api.get("rhdh.redhat.com/v1alpha2", "Orchestrator", "orchestrator", "orchestrator")
     assert cr["metadata"]["finalizers"] == ["helm.sdk.operatorframework.io/uninstall-release"]  # not removed
     assert api.get("operators.coreos.com/v1alpha1", "Subscription", "orchestrator-operator", "openshift-operators")
 
