@@ -36,7 +36,8 @@ from orchestrator_cli import readiness
 from orchestrator_cli.detect import Installation
 from orchestrator_cli.errors import Refused, Stuck
 from orchestrator_cli.kube import NotServed, Ref
-from orchestrator_cli.ownership import MANAGED_BY_SELECTOR, created_by_orch, is_managed
+from orchestrator_cli.ownership import (MANAGED_BY_SELECTOR, created_by_orch, created_by_orch_object, is_adopted,
+                                        is_managed, release_of)
 from orchestrator_cli.steps.base import Change
 from orchestrator_cli.workflow_ns import SONATAFLOW_API, release_change
 
@@ -177,12 +178,13 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
                     [Target(w, "workflow") for w in workflows])]
 
     cr = inst.cr if inst is not None else None
-    ours = cr is not None and is_managed(cr)
+    ours = cr is not None and created_by_orch_object(cr)
     cr_phase = Phase("orchestrator-cr", "Orchestrator CR (its operator uninstalls the operands)")
     if cr is not None and ours:
         cr_phase.targets.append(Target(inst.cr_ref, f"Orchestrator {inst.version}"))
     elif cr is not None:
-        kept.append(Target(inst.cr_ref, "not created by orch (no managed-by=orch label): left with its operands"))
+        why = "existed before orch (adopted)" if is_adopted(cr) else "not created by orch (no managed-by=orch label)"
+        kept.append(Target(inst.cr_ref, f"{why}: left with its operands"))
     phases.append(cr_phase)
     release_cr = cr if ours else None
 
@@ -196,7 +198,8 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
 
     operators = Phase("operators", "Subscriptions, CSVs and InstallPlans")
     crds_of_removed: list[tuple[str, str]] = []  # (crd name, owner CSV)
-    subs = [s for s in _list(kube, OLM, "Subscription") if is_managed(s) or of_release(s, release_cr)]
+    all_subs = _list(kube, OLM, "Subscription")
+    subs = [s for s in all_subs if created_by_orch_object(s) or of_release(s, release_cr)]
     for sub in subs:
         ns = sub["metadata"]["namespace"]
         operators.targets.append(Target(_ref(sub, OLM, "Subscription"),
@@ -216,8 +219,13 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
             if any(o.get("kind") == "Subscription" and o.get("name") == sub["metadata"]["name"] for o in owners):
                 operators.targets.append(Target(_ref(ip, OLM, "InstallPlan"),
                                                 f"created by OLM for Subscription {sub['metadata']['name']}"))
+    for sub in all_subs:
+        if is_managed(sub) and is_adopted(sub):
+            operators.targets.append(Target(_ref(sub, OLM, "Subscription"), "existed before orch: release orch's "
+                                            "fields, keep the operator", release_of({**sub, "apiVersion": OLM,
+                                                                                     "kind": "Subscription"})))
     for og in _list(kube, "operators.coreos.com/v1", "OperatorGroup"):
-        if of_release(og, release_cr) or is_managed(og):
+        if of_release(og, release_cr) or created_by_orch_object(og):
             operators.targets.append(Target(_ref(og, "operators.coreos.com/v1", "OperatorGroup"),
                                             "made for orch's CR"))
     operators.targets = _dedupe(operators.targets)
@@ -229,6 +237,10 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
     for api, kind in SWEEP_KINDS:
         for obj in _list(kube, api, kind, label_selector=MANAGED_BY_SELECTOR):
             if not is_managed(obj):
+                continue
+            if is_adopted(obj):
+                objects.targets.append(Target(_ref(obj, api, kind), "existed before orch: release orch's fields, "
+                                              "keep the object", release_of({**obj, "apiVersion": api, "kind": kind})))
                 continue
             objects.targets.append(Target(_ref(obj, api, kind), "managed-by=orch"))
             if kind == "StatefulSet":

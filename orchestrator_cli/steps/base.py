@@ -15,6 +15,7 @@ from typing import Any, Callable, Protocol
 from orchestrator_cli.config import InstallConfig
 from orchestrator_cli.diff import changed_paths, needs_apply
 from orchestrator_cli.kube import Ref
+from orchestrator_cli.ownership import is_adopted, is_managed, mark_adopted
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ def plan_object(kube, desired: dict, note: str = "") -> Change:
     live = kube.get(ref)
     if live is None:
         return Change("create", ref, desired, note)
+    if is_managed(desired) and (not is_managed(live) or is_adopted(live)):
+        # It existed before orch applied it: mark it so cleanup keeps it (releasing orch's fields).
+        desired = mark_adopted(desired)
+        note = f"{note + '; ' if note else ''}existed before orch (adopted)"
     if needs_apply(desired, live):
         fields = ", ".join(changed_paths(desired, live)[:6])
         return Change("update", ref, desired, f"{note + '; ' if note else ''}changes {fields}")

@@ -246,3 +246,32 @@ def test_diagnose_names_the_objects_holding_a_namespace():
     assert "SomeFinalizersRemain" in text
     assert "held by SonataFlow greeting in wf-ns: finalizers sonataflow.org/trigger-protection" in text
     assert "no installed operator (CSV) owns SonataFlow" in text
+
+
+def test_an_adopted_secret_is_released_not_deleted():
+    from orchestrator_cli.ownership import ADOPTED
+
+    kube = cluster()
+    kube.put(obj("v1", "Secret", "backstage-backend-auth-secret", "team-rhdh", ORCH, {ADOPTED: "true"}))
+    plan = plan_cleanup(kube, detect(kube), CleanupOptions())
+    released = [t for p in plan.phases for t in p.targets
+                if t.ref.name == "backstage-backend-auth-secret" and t.ref.namespace == "team-rhdh"]
+    assert len(released) == 1 and released[0].release == {
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "backstage-backend-auth-secret", "namespace": "team-rhdh"}}
+    phase = next(p for p in plan.phases if p.id == "orch-objects")
+    run_phase(kube, phase, Rec(), CleanupOptions(timeout=1), threading.Event())
+    assert kube.find("v1", "Secret", "backstage-backend-auth-secret", "team-rhdh") is not None
+    assert kube.find("v1", "Secret", "backstage-backend-auth-secret", "rhdh-operator") is None
+
+
+def test_an_adopted_subscription_is_released_not_deleted():
+    from orchestrator_cli.ownership import ADOPTED
+
+    kube = cluster()
+    kube.put(obj(OLM, "Subscription", "orchestrator-operator", "openshift-operators", ORCH, {ADOPTED: "true"},
+                 status={"installedCSV": "orchestrator-operator.v1.3.1"}))
+    plan = plan_cleanup(kube, detect(kube), CleanupOptions())
+    subs = [t for t in next(p for p in plan.phases if p.id == "operators").targets
+            if t.ref.kind in ("Subscription", "ClusterServiceVersion") and "orchestrator-operator" in t.ref.name]
+    assert [(t.ref.kind, t.release is not None) for t in subs] == [("Subscription", True)]
