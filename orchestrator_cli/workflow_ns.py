@@ -151,10 +151,15 @@ def _list(kube: NsKube, api_version: str, kind: str, namespace: str | None = Non
     return items
 
 
-def _check_target(inst: Installation, namespace: str) -> None:
+def _validate_name(namespace: str) -> None:
+    """Bad input is rejected before connecting: nothing is read or written."""
     from orchestrator_cli.validation import validate_namespace
 
     validate_namespace(namespace, "workflow namespace")
+
+
+def _check_target(inst: Installation, namespace: str) -> None:
+    _validate_name(namespace)
     own = {inst.workflow_namespace: "the SonataFlow platform namespace (already a workflow namespace)",
            inst.orchestrator_namespace: "the Orchestrator CR's namespace",
            inst.rhdh_namespace: "the RHDH namespace"}
@@ -495,6 +500,7 @@ def add_namespace(opts: Day2Options, reporter) -> None:
     from orchestrator_cli.lock import InstallLock
 
     namespace = opts.extra["namespace"]
+    _validate_name(namespace)
     kube = _connect(opts)
     inst = detect(kube)
     _check_target(inst, namespace)
@@ -525,6 +531,7 @@ def remove_namespace(opts: Day2Options, reporter, confirm=None) -> None:
     from orchestrator_cli.detect import detect_optional
 
     namespace = opts.extra["namespace"]
+    _validate_name(namespace)
     kube = _connect(opts)
     inst = detect_optional(kube)
     reporter.step_started("remove-namespace", f"Workflow namespace {namespace}")
