@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 K ?=
 BIN_DIR = $(shell bash tests/cluster/build/build-binaries.sh | tail -n1)
 
-.PHONY: sysdeps setup venv binaries test test-unit test-e2e demo cluster-up cluster-down bench clean
+.PHONY: sysdeps benchdeps setup venv binaries test test-unit test-e2e demo cluster-up cluster-down bench clean
 
 setup: venv binaries
 
@@ -16,6 +16,10 @@ setup: venv binaries
 sysdeps:
 	@command -v unshare >/dev/null && command -v nsenter >/dev/null && command -v ip >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq util-linux iproute2; }
+
+# The benchmark reads peak memory from GNU time.
+benchdeps:
+	@test -x /usr/bin/time || { apt-get update -qq && apt-get install -y -qq time; }
 
 venv: .venv/.installed
 
@@ -49,7 +53,7 @@ cluster-up: sysdeps setup
 cluster-down:
 	tests/cluster/cluster-down
 
-bench: sysdeps setup
+bench: sysdeps benchdeps setup
 	bash bench/run.sh
 
 clean: cluster-down
