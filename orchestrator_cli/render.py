@@ -1,4 +1,4 @@
-"""Render YAML templates from orchestrator_cli/manifests into objects (pure).
+"""Render YAML templates from manifests/ (package orchestrator_cli.manifests) into objects (pure).
 
 Placeholders are substituted after YAML parsing, so a value can never inject YAML:
 a scalar that is exactly "{{ name }}" becomes the typed parameter (bool, dict, ...);
