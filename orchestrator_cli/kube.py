@@ -120,9 +120,29 @@ def _tls_failure(exc: BaseException) -> bool:
         reason, (ssl.SSLError, urllib3.exceptions.SSLError))
 
 
+def _tls_eof(exc: BaseException) -> bool:
+    """The server (or a load balancer in front of it) closed the connection during or right after the
+    TLS handshake: an API server going away or starting up, not a certificate problem."""
+    import ssl
+
+    seen: list[BaseException] = []
+    todo: list = [exc]
+    while todo and len(seen) < 8:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        if isinstance(e, (ssl.SSLEOFError, ssl.SSLZeroReturnError)) or "UNEXPECTED_EOF" in str(e):
+            return True
+        todo.extend([getattr(e, "reason", None), e.__cause__, e.__context__, *e.args])
+    return False
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (DynamicApiError, ApiException)):
         return _status(exc) in TRANSIENT_STATUS
+    if _tls_eof(exc):  # e.g. "EOF occurred in violation of protocol" while the API server restarts
+        return True
     if _tls_failure(exc):  # a wrong CA or certificate does not fix itself
         return False
     return isinstance(exc, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError))

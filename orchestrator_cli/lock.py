@@ -97,6 +97,8 @@ class InstallLock:
                 if _status(exc) != 409:
                     raise
             lease = self.kube.get(self.ref)
+            if lease is not None and ((lease.get("spec") or {}).get("holderIdentity") == self.holder):
+                break  # ours: an earlier attempt of this create made it and only its response was lost
             if lease is not None and expired(lease, _now()):
                 try:
                     self.kube.replace(self._body(lease["metadata"]["resourceVersion"]))
