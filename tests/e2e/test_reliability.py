@@ -1,0 +1,442 @@
+"""Reliability under fire (issue 6): `orch install --use-default` against the real control plane
+while the API server is killed, watches expire, a second install runs at once, or Ctrl-C arrives.
+
+Every fault is aimed at one install step. orch runs as a subprocess with plain output; a reader
+thread collects its lines, and the fault is injected when the step's trigger line appears (its
+heading, or the first object it wrote, so the step is left half-applied). For the API server
+outage orch is frozen (SIGSTOP) at the trigger, the API server is SIGKILLed, orch is resumed
+(SIGCONT) into the outage, and the API server is started again on the same etcd data: every
+request orch still has to make in that step meets the outage. The test then checks from orch's
+output that it really was still in that step (no later heading printed during the outage).
+
+What is checked after each fault (`assert_one_consistent_install`): exactly one Subscription,
+Orchestrator CR, orchestrator CSV, approved InstallPlan, token Secret, PostgreSQL StatefulSet and
+token ClusterRoleBinding; no install lock left behind; the setup secret's K8S_CLUSTER_TOKEN is the
+ServiceAccount's token; and BACKEND_SECRET / the PostgreSQL password never change once created.
+docs/reliability.md describes the scenarios and the results.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import eventually
+
+pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
+
+ORCH = str(Path(sys.executable).parent / "orch")
+URL = "Backstage URL: https://backstage-backstage-rhdh-operator.apps.orch.local"
+OLM = "operators.coreos.com/v1alpha1"
+HEADING = "==> "
+
+
+# ---- orch as a subprocess, observed line by line --------------------------------------------
+
+class OrchRun:
+    """`orch install --use-default -o plain` in the background; stdout and stderr lines are kept in
+    one list (stderr lines prefixed with "stderr: ") in the order the reader threads saw them."""
+
+    def __init__(self, cluster, *args: str, env: dict | None = None):
+        full_env = cluster.env()
+        for key in ("GITHUB_TOKEN", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITLAB_HOST", "GITLAB_TOKEN"):
+            full_env.pop(key, None)
+        full_env.update(env or {})
+        self.argv = [ORCH, "install", "--use-default", "-o", "plain", *args]
+        self.proc = subprocess.Popen(self.argv, env=full_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._cond = threading.Condition()
+        self._readers = [threading.Thread(target=self._read, args=(s, p), daemon=True)
+                         for s, p in ((self.proc.stdout, ""), (self.proc.stderr, "stderr: "))]
+        for t in self._readers:
+            t.start()
+
+    def _read(self, stream, prefix: str) -> None:
+        for line in stream:
+            with self._cond:
+                self.lines.append(prefix + line.rstrip("\n"))
+                self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_for(self, pattern: str, timeout: float = 180) -> int:
+        """Index of the first line matching the regex; fails if orch exits or time runs out first."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self._cond:
+            while True:
+                for i in range(seen, len(self.lines)):
+                    if rx.search(self.lines[i]):
+                        return i
+                seen = len(self.lines)
+                if self.proc.poll() is not None and not any(t.is_alive() for t in self._readers):
+                    raise AssertionError(f"orch exited ({self.proc.returncode}) before a line matched "
+                                         f"{pattern!r}:\n{self.text()}")
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"no line matched {pattern!r} within {timeout}s:\n{self.text()}")
+                self._cond.wait(0.2)
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def finish(self, timeout: float = 300) -> int:
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+            raise AssertionError(f"orch did not finish within {timeout}s:\n{self.text()}") from None
+        for t in self._readers:
+            t.join(10)
+        return code
+
+    def text(self) -> str:
+        with self._cond:
+            return "\n".join(self.lines)
+
+    def headings(self, upto: int | None = None) -> list[str]:
+        with self._cond:
+            return [line for line in self.lines[:upto] if line.startswith(HEADING)]
+
+    def errors(self) -> list[str]:
+        with self._cond:
+            return [line for line in self.lines if line.startswith("stderr: error:")]
+
+
+def orch_install(cluster, *args: str, timeout: float = 300) -> tuple[int, str]:
+    run = OrchRun(cluster, *args)
+    return run.finish(timeout), run.text()
+
+
+# ---- reading the cluster (the harness's admin client) ---------------------------------------
+
+def _dyn(cluster):
+    from kubernetes import dynamic
+
+    return dynamic.DynamicClient(cluster.api_client())
+
+
+def _items(cluster, api_version: str, kind: str, namespace: str | None = None) -> list[dict]:
+    res = _dyn(cluster).resources.get(api_version=api_version, kind=kind)
+    return res.get(namespace=namespace).to_dict().get("items") or []
+
+
+def secret_values(cluster, name: str, namespace: str) -> dict[str, str]:
+    """Decoded data of a Secret, {} when it does not exist."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        s = client.CoreV1Api(cluster.api_client()).read_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return {}
+        raise
+    return {k: base64.b64decode(v).decode() for k, v in (s.data or {}).items()}
+
+
+GENERATED = {  # secret values orch generates once: (Secret, namespace, key)
+    "BACKEND_SECRET": ("backstage-backend-auth-secret", "rhdh-operator", "BACKEND_SECRET"),
+    "postgres-password": ("sonataflow-psql-postgresql", "sonataflow-infra", "postgres-password"),
+}
+
+
+def generated_secrets(cluster) -> dict[str, str]:
+    out = {}
+    for label, (name, ns, key) in GENERATED.items():
+        value = secret_values(cluster, name, ns).get(key)
+        if value:
+            out[label] = value
+    return out
+
+
+def assert_same_secrets(before: dict[str, str], after: dict[str, str]) -> None:
+    """Every generated value that existed before still has the same value."""
+    for label, value in before.items():
+        assert after.get(label) == value, f"{label} changed"
+
+
+def set_sim_config(cluster, config: dict) -> None:
+    cluster.apply_manifests([
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "orch-sim"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "simulator-config", "namespace": "orch-sim"},
+         "data": {"config.yaml": yaml.safe_dump(config)}},
+    ])
+
+
+def assert_one_consistent_install(cluster) -> None:
+    """Nothing duplicated, nothing half-written, no lock left behind."""
+    subs = [s for s in _items(cluster, OLM, "Subscription") if s["spec"].get("name") == "orchestrator-operator"]
+    assert [s["metadata"]["name"] for s in subs] == ["orchestrator-operator"], subs
+    crs = _items(cluster, "rhdh.redhat.com/v1alpha1", "Orchestrator")
+    assert [(c["metadata"]["namespace"], c["metadata"]["name"]) for c in crs] == [("orchestrator", "orchestrator")]
+    csvs = [c["metadata"]["name"] for c in _items(cluster, OLM, "ClusterServiceVersion", "openshift-operators")
+            if c["metadata"]["name"].startswith("orchestrator-operator.")]
+    assert csvs == ["orchestrator-operator.v1.3.1"], csvs
+    plans = _items(cluster, OLM, "InstallPlan", "openshift-operators")
+    approved = [p for p in plans if p["spec"].get("approved")
+                and any(n.startswith("orchestrator-operator.") for n in p["spec"]["clusterServiceVersionNames"])]
+    assert [p["spec"]["clusterServiceVersionNames"] for p in approved] == [["orchestrator-operator.v1.3.1"]], plans
+    tokens = [s for s in _items(cluster, "v1", "Secret", "orchestrator")
+              if s.get("type") == "kubernetes.io/service-account-token"
+              and (s["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.name") == "orchestrator"]
+    assert [t["metadata"]["name"] for t in tokens] == ["orchestrator-token"], tokens
+    bindings = [b["metadata"]["name"] for b in _items(cluster, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding")
+                if any(s.get("kind") == "ServiceAccount" and s.get("name") == "orchestrator"
+                       and s.get("namespace") == "orchestrator" for s in b.get("subjects") or [])]
+    assert bindings == ["orch-orchestrator-orchestrator"], bindings
+    sts = [s["metadata"]["name"] for s in _items(cluster, "apps/v1", "StatefulSet", "sonataflow-infra")]
+    assert sts == ["sonataflow-psql-postgresql"], sts
+    leases = [lease["metadata"]["name"] for lease in _items(cluster, "coordination.k8s.io/v1", "Lease",
+                                                            "openshift-operators")]
+    assert "orch-install-lock" not in leases, "the install lock was left behind"
+    token = secret_values(cluster, "orchestrator-token", "orchestrator").get("token")
+    setup = secret_values(cluster, "backstage-backend-auth-secret", "rhdh-operator")
+    assert token and setup.get("K8S_CLUSTER_TOKEN") == token
+    assert setup.get("BACKEND_SECRET") and secret_values(cluster, "sonataflow-psql-postgresql",
+                                                         "sonataflow-infra").get("postgres-password")
+
+
+def assert_rerun_is_noop(cluster, secrets_before: dict[str, str]) -> str:
+    code, out = orch_install(cluster, "--timeout", "120", "--lock-timeout", "60")
+    assert code == 0, out
+    assert "everything already in place; nothing changed." in out, out
+    assert URL in out
+    assert_one_consistent_install(cluster)
+    assert_same_secrets(secrets_before, generated_secrets(cluster))
+    return out
+
+
+# ---- the steps and where a fault is aimed in each ------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    step: str
+    heading: str
+    trigger: str  # regex of the line at which the fault is injected
+
+    @property
+    def heading_line(self) -> str:
+        return f"{HEADING}{self.heading}"
+
+
+def _target(step: str, heading: str, trigger: str | None = None) -> Target:
+    return Target(step, heading, trigger or "^" + re.escape(HEADING + heading) + "$")
+
+
+# On a fresh cluster. Where a step writes several objects, the fault comes right after the first
+# one, so the step is half-applied when it hits.
+TARGETS = [
+    _target("namespaces", "Namespaces and labels", r"^    created: Namespace "),
+    _target("postgres", "PostgreSQL", r"^    created: Secret sonataflow-psql-postgresql "),
+    _target("operator", "Orchestrator operator (OLM)", r"^    created: Subscription orchestrator-operator "),
+    _target("token", "ServiceAccount token for Backstage", r"^    created: ClusterRole orch-backstage-reader"),
+    _target("setup-secret", "Backstage setup secret"),
+    _target("orchestrator-cr", "Orchestrator custom resource"),
+    _target("wait", "Components ready"),
+    _target("network-policies", "Network policies"),
+    _target("summary", "Summary"),
+]
+STEP_HEADINGS = [t.heading_line for t in TARGETS]
+
+
+def later_headings(run: OrchRun, target: Target, upto: int | None = None) -> list[str]:
+    """Headings of steps after the target step printed among the first `upto` lines."""
+    later = STEP_HEADINGS[STEP_HEADINGS.index(target.heading_line) + 1:]
+    return [h for h in run.headings(upto) if h in later]
+
+
+# ---- 1. the API server killed in the middle of each step -----------------------------------
+
+OUTAGE_SECONDS = 3  # the API server is down this long, plus its own start-up (~4 s)
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.step for t in TARGETS])
+def test_apiserver_killed_mid_step(fresh_openshift_cluster, target):
+    cluster = fresh_openshift_cluster
+    run = OrchRun(cluster, "--timeout", "180")
+    run.wait_for(target.trigger)
+    run.signal(signal.SIGSTOP)  # frozen in the step: it cannot finish it before the outage starts
+    try:
+        secrets_at_fault = generated_secrets(cluster)
+        cluster.stop_apiserver()  # SIGKILL; etcd keeps the data
+    finally:
+        run.signal(signal.SIGCONT)
+    time.sleep(OUTAGE_SECONDS)
+    during_outage = len(run.lines)
+    cluster.start_apiserver()
+    code = run.finish()
+    out = run.text()
+    # The outage hit the step: orch could not get past it while the API server was down.
+    assert later_headings(run, target, during_outage) == [], out
+    assert target.heading_line in run.headings(during_outage), out
+    # Rides it out: the transient errors are retried within the retry budget.
+    assert code == 0, out
+    assert URL in out
+    assert "Traceback" not in out
+    assert_one_consistent_install(cluster)
+    after = generated_secrets(cluster)
+    assert_same_secrets(secrets_at_fault, after)
+    assert_rerun_is_noop(cluster, after)
+
+
+# ---- 2. a watch that expires (410 Gone) while orch waits -------------------------------------
+
+WATCH_WINDOW = 5  # orchestrator_cli.waiter.WATCH_WINDOW: the server ends each watch after this long
+
+
+def _knative_serving_ready(cluster) -> bool:
+    from tests.helpers import condition_status
+
+    obj = _dyn(cluster).resources.get(api_version="operator.knative.dev/v1beta1", kind="KnativeServing").get(
+        name="knative-serving", namespace="knative-serving").to_dict()
+    return condition_status(obj, "Ready") == "True"
+
+
+def test_watch_expired_by_etcd_compaction_resumes_without_missing_readiness(fresh_openshift_cluster):
+    """orch waits for KnativeServing (made slow by the simulator). orch is frozen until its watch
+    windows have ended on the server, the API server is killed, etcd compacted and the API server
+    started again; KnativeServing becomes Ready while orch is still frozen. Resumed, orch watches
+    from a resourceVersion that no longer exists (410 Gone), must relist, and must see Ready."""
+    from tests.cluster.audit import AuditLog
+
+    cluster = fresh_openshift_cluster
+    set_sim_config(cluster, {"delay_seconds": {"knativeserving": 25}})
+    run = OrchRun(cluster, "--timeout", "150")
+    run.wait_for(r"^    wait knative-serving \[.*\]: waiting — no Ready condition yet")
+    audit = AuditLog(cluster.audit_log)
+    run.signal(signal.SIGSTOP)
+    try:
+        time.sleep(WATCH_WINDOW + 2)
+        cluster.stop_apiserver()
+        compacted = cluster.compact_etcd()
+        mark = audit.mark()  # the restarted API server appends to the same audit log
+        cluster.start_apiserver()
+        eventually(lambda: _knative_serving_ready(cluster), 90, what="KnativeServing Ready (while orch is frozen)")
+    finally:
+        run.signal(signal.SIGCONT)
+    code = run.finish()
+    out = run.text()
+    assert code == 0, out
+    assert re.search(r"^    wait knative-serving \[.*\]: ready — Ready", out, re.M), out
+    assert URL in out
+    # The scenario really expired orch's watch: after the restart orch asked to watch from before the
+    # compacted revision (the API server answers that with 410 Gone "too old resource version").
+    time.sleep(1)
+    expired = []
+    for e in audit.events(since=mark, user_agent_prefix="orch/"):
+        m = re.search(r"[?&]resourceVersion=(\d+)", e.uri)
+        if e.verb == "watch" and m and int(m.group(1)) < compacted:
+            expired.append(e)
+    assert expired, "orch never watched from a compacted resourceVersion: the scenario did not expire a watch"
+    assert_one_consistent_install(cluster)
+
+
+# ---- 3. two installs at once -------------------------------------------------------------------
+
+def _lease_writes(events, user):
+    return [i for i, e in enumerate(events) if e.user == user and e.resource == "leases" and e.is_write]
+
+
+@pytest.mark.parametrize("second_starts", ["together", "at-operator-step"])
+def test_two_installs_at_once_stay_consistent(fresh_openshift_cluster, second_starts):
+    """Two `orch install` runs (as two users, so the audit log tells their requests apart): both
+    exit 0, the one that has to wait says so (naming the other run), their writes never interleave
+    (each run writes only inside its own lock interval), and each object and secret is written once."""
+    from tests.cluster.audit import AuditLog
+
+    cluster = fresh_openshift_cluster
+    users = {"a": "orch-run-a", "b": "orch-run-b"}
+    configs = {k: cluster.make_user(u, ["system:masters"]) for k, u in users.items()}
+    audit = AuditLog(cluster.audit_log)
+    mark = audit.mark()
+    a = OrchRun(cluster, "--timeout", "180", "--lock-timeout", "300", env={"KUBECONFIG": str(configs["a"])})
+    if second_starts == "at-operator-step":
+        a.wait_for(r"^==> Orchestrator operator \(OLM\)$")
+    b = OrchRun(cluster, "--timeout", "180", "--lock-timeout", "300", env={"KUBECONFIG": str(configs["b"])})
+    code_a, code_b = a.finish(), b.finish()
+    out_a, out_b = a.text(), b.text()
+    assert (code_a, code_b) == (0, 0), out_a + "\n-----\n" + out_b
+    assert URL in out_a and URL in out_b
+    assert_one_consistent_install(cluster)
+
+    time.sleep(1)
+    events = [e for e in audit.events(since=mark) if e.user in users.values()]
+    install_writes = [(i, e) for i, e in enumerate(events)
+                      if e.is_write and e.resource not in ("leases", "selfsubjectaccessreviews", "selfsubjectrulesreviews")]
+    intervals = {}
+    for key, user in users.items():
+        mine = [i for i, e in install_writes if e.user == user]
+        if not mine:
+            continue
+        leases = _lease_writes(events, user)
+        assert leases, f"{user} wrote without taking the install lock"
+        start, end = leases[0], leases[-1]
+        assert events[start].verb in ("create", "update") and events[end].verb == "delete", [str(events[i]) for i in leases]
+        assert start < min(mine) and max(mine) < end, f"{user} wrote outside its lock interval"
+        intervals[key] = (start, end)
+    assert intervals, "neither run wrote anything"
+    if len(intervals) == 2:
+        (s1, e1), (s2, e2) = sorted(intervals.values())
+        assert e1 < s2, "the two runs held the install lock at the same time"
+    # Nothing was written twice: the run that came second re-planned under the lock and found it in place.
+    written = [(e.resource, e.namespace, e.name) for _, e in install_writes
+               if e.resource not in ("installplans",) and not e.subresource]
+    duplicates = {w for w in written if written.count(w) > 1}
+    assert not duplicates, duplicates
+    # The run that had to wait said what it waited for, naming the holder.
+    waited = [(k, r) for k, r in (("a", a), ("b", b)) if "waiting for the install lock held by" in r.text()]
+    if second_starts == "together":
+        assert len(waited) == 1, out_a + "\n-----\n" + out_b
+    for key, run in waited:
+        other = b if run is a else a
+        assert re.search(rf"waiting for the install lock held by \S+ pid {other.proc.pid} "
+                         r"\(Lease orch-install-lock in openshift-operators\)", run.text()), run.text()
+    if second_starts == "at-operator-step" and not waited:
+        # b found nothing left to write (a had already written it all): it waited on the components instead
+        assert "b" not in intervals and re.search(r"^    wait \S+ \[", out_b, re.M), out_b
+    assert_rerun_is_noop(cluster, generated_secrets(cluster))
+
+
+# ---- 4. Ctrl-C in the middle of each step --------------------------------------------------------
+
+INTERRUPTED = "stderr: error: interrupted; every step is idempotent: run the same command again to continue"
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.step for t in TARGETS])
+def test_ctrl_c_mid_step_then_rerun_completes(fresh_openshift_cluster, target):
+    cluster = fresh_openshift_cluster
+    run = OrchRun(cluster, "--timeout", "180")
+    run.wait_for(target.trigger)
+    run.signal(signal.SIGINT)
+    code = run.finish(90)
+    out = run.text()
+    assert code == 130, out
+    assert run.errors() == [INTERRUPTED], out
+    assert "Traceback" not in out
+    assert run.headings()[-1] == target.heading_line, out  # it stopped in that step
+    leases = [lease["metadata"]["name"] for lease in _items(cluster, "coordination.k8s.io/v1", "Lease",
+                                                            "openshift-operators")]
+    assert "orch-install-lock" not in leases, "Ctrl-C left the install lock behind"
+    secrets_after_interrupt = generated_secrets(cluster)
+
+    code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "60")
+    assert code == 0, rerun
+    assert URL in rerun
+    assert "waiting for the install lock" not in rerun
+    assert_one_consistent_install(cluster)
+    after = generated_secrets(cluster)
+    assert_same_secrets(secrets_after_interrupt, after)
+    assert_rerun_is_noop(cluster, after)
