@@ -150,6 +150,8 @@ def is_transient(exc: BaseException) -> bool:
 
 def describe_connection_error(exc: BaseException) -> str:
     """Why a request never got an HTTP answer, in a few words (not urllib3's retry wrapper name)."""
+    if _tls_eof(exc):
+        return "connection closed during the TLS handshake"
     if _tls_failure(exc):
         text = str(getattr(exc, "reason", None) or exc)
         if "CERTIFICATE_VERIFY_FAILED" in text:
@@ -249,7 +251,7 @@ class Kube:
             raise StepFailed(f"forbidden: {what}: {describe_api_error(exc)}") from None
         if is_transient(exc):
             raise ClusterUnreachable(f"API server {self.server} unreachable while trying to {what}: "
-                                     f"{describe_api_error(exc) if status else exc.__class__.__name__}") from None
+                                     f"{describe_api_error(exc) if status else describe_connection_error(exc)}") from None
         raise StepFailed(f"could not {what}: {describe_api_error(exc)}") from None
 
     # -- reads ------------------------------------------------------------------------------
@@ -397,7 +399,20 @@ class Kube:
 
 
 def connect(kubeconfig: str | None = None, context: str | None = None, *, retry_budget: float = 120.0) -> Kube:
-    """Load kubeconfig like kubectl (--kubeconfig, $KUBECONFIG, ~/.kube/config; --context)."""
+    """Load kubeconfig like kubectl (--kubeconfig, $KUBECONFIG, ~/.kube/config; --context).
+
+    $ORCH_API_RETRY_SECONDS overrides how long each call rides out transient API errors (default 120)."""
+    env_budget = os.environ.get("ORCH_API_RETRY_SECONDS")
+    if env_budget is not None:
+        try:
+            retry_budget = float(env_budget)
+            if not 0 <= retry_budget <= 3600:
+                raise ValueError
+        except ValueError:
+            from orchestrator_cli.errors import InputError
+
+            raise InputError(f"ORCH_API_RETRY_SECONDS must be a number of seconds between 0 and 3600, "
+                             f"got {env_budget!r}") from None
     if kubeconfig is not None and not os.path.isfile(kubeconfig):
         raise ClusterUnreachable(f"kubeconfig {kubeconfig} does not exist or is not a file")
     where = kubeconfig

@@ -249,6 +249,10 @@ class Cluster:
             f"--audit-log-path={self.audit_log}", "--audit-log-format=json", "--audit-log-mode=blocking",
             "--audit-log-maxsize=0",
         ])
+        # Keep the start order after a restart (etcd, apiserver, then its clients): stop() goes in
+        # reverse, so the clients must not outlive the apiserver (they would wait out their grace).
+        order = {"etcd": 0, "kube-apiserver": 1}
+        self.components = dict(sorted(self.components.items(), key=lambda kv: order.get(kv[0], 2)))
         wait_until(lambda: self._https_ok(self.apiserver_port, "/readyz"), 90, "kube-apiserver /readyz",
                    alive=[apiserver])
 

@@ -53,8 +53,11 @@ class OrchRun:
             full_env.pop(key, None)
         full_env.update(env or {})
         self.argv = [ORCH, "install", "--use-default", "-o", "plain", *args]
+        # SIGINT back to its default, as in a terminal: a shell's background job (e.g. a CI runner)
+        # starts with SIGINT ignored, and Python keeps an inherited "ignore" (Ctrl-C would do nothing).
         self.proc = subprocess.Popen(self.argv, env=full_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.lines: list[str] = []
         self._cond = threading.Condition()
         self._readers = [threading.Thread(target=self._read, args=(s, p), daemon=True)
@@ -439,4 +442,132 @@ def test_ctrl_c_mid_step_then_rerun_completes(fresh_openshift_cluster, target):
     assert_one_consistent_install(cluster)
     after = generated_secrets(cluster)
     assert_same_secrets(secrets_after_interrupt, after)
+    assert_rerun_is_noop(cluster, after)
+
+
+# ---- 5. the API server behind a load balancer ---------------------------------------------------
+
+class TcpLoadBalancer:
+    """A TCP pass-through in front of the API server, like the load balancer OpenShift puts before
+    its API servers: it accepts every connection, and when the backend refuses it closes the client
+    connection at once, so a client sees the TLS handshake cut short (EOF), not "connection refused"."""
+
+    def __init__(self, backend_port: int):
+        import socket
+
+        self.backend_port = backend_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
+        self.cut_short = 0  # connections accepted while the backend was down
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client) -> None:
+        import socket
+
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.backend_port), timeout=5)
+        except OSError:
+            self.cut_short += 1
+            client.close()
+            return
+        upstream.settimeout(None)
+
+        def pump(src, dst):
+            try:
+                while data := src.recv(65536):
+                    dst.sendall(data)
+            except OSError:
+                pass
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+        pump(client, upstream)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.parametrize("target", [t for t in TARGETS if t.step in ("token", "wait")], ids=lambda t: t.step)
+def test_apiserver_killed_behind_a_load_balancer(fresh_openshift_cluster, tmp_path, target):
+    cluster = fresh_openshift_cluster
+    lb = TcpLoadBalancer(cluster.apiserver_port)
+    try:
+        kc = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+        kc["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{lb.port}"
+        kubeconfig = tmp_path / "via-lb.kubeconfig"
+        kubeconfig.write_text(yaml.safe_dump(kc))
+        run = OrchRun(cluster, "--timeout", "180", env={"KUBECONFIG": str(kubeconfig)})
+        run.wait_for(target.trigger)
+        run.signal(signal.SIGSTOP)
+        try:
+            cluster.stop_apiserver()
+        finally:
+            run.signal(signal.SIGCONT)
+        time.sleep(OUTAGE_SECONDS)
+        during_outage = len(run.lines)
+        cut_short = lb.cut_short
+        cluster.start_apiserver()
+        code = run.finish()
+        out = run.text()
+    finally:
+        lb.close()
+    assert later_headings(run, target, during_outage) == [], out
+    assert cut_short > 0, "orch made no connection through the load balancer during the outage"
+    assert code == 0, out
+    assert URL in out
+    assert_one_consistent_install(cluster)
+
+
+# ---- 6. an outage longer than the retry budget ---------------------------------------------------
+
+def test_outage_longer_than_retry_budget_exits_3_and_rerun_completes(fresh_openshift_cluster):
+    """The API server goes down after the PostgreSQL Secret was written (Service and StatefulSet not
+    yet) and stays down past orch's retry budget (shortened with ORCH_API_RETRY_SECONDS): orch gives
+    up with exit 3 and one line naming the server and what it was doing. Once the server is back, a
+    re-run completes from the half-written state and keeps the generated password."""
+    cluster = fresh_openshift_cluster
+    target = next(t for t in TARGETS if t.step == "postgres")
+    run = OrchRun(cluster, "--timeout", "180", env={"ORCH_API_RETRY_SECONDS": "6"})
+    run.wait_for(target.trigger)
+    run.signal(signal.SIGSTOP)
+    try:
+        secrets_at_fault = generated_secrets(cluster)
+        cluster.stop_apiserver()
+    finally:
+        run.signal(signal.SIGCONT)
+    try:
+        code = run.finish(120)
+    finally:
+        cluster.start_apiserver()
+    out = run.text()
+    assert code == 3, out
+    errors = run.errors()
+    assert len(errors) == 1, out
+    assert re.fullmatch(rf"stderr: error: API server {re.escape(cluster.server)} unreachable while trying to "
+                        r"(apply|read) \S+ \S+( in \S+)?: connection refused", errors[0]), errors[0]
+    assert "Traceback" not in out
+    assert run.headings()[-1] == target.heading_line, out
+    assert secrets_at_fault.get("postgres-password")
+    # orch could not delete its lock while the server was down; the re-run waits for it to expire.
+    code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "120")
+    assert code == 0, rerun
+    assert URL in rerun
+    assert_one_consistent_install(cluster)
+    after = generated_secrets(cluster)
+    assert_same_secrets(secrets_at_fault, after)
     assert_rerun_is_noop(cluster, after)

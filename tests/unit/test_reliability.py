@@ -332,3 +332,30 @@ def test_lock_still_waits_for_another_holder():
     with pytest.raises(LockTimeout):
         lock.acquire()
     assert told and "bob@host pid 2" in told[0]
+
+
+# ---- the retry budget knob and the one-line reason ---------------------------------------------
+
+def test_retry_budget_from_environment(monkeypatch, tmp_path):
+    from orchestrator_cli.errors import InputError
+    from orchestrator_cli.kube import connect
+
+    kubeconfig = tmp_path / "kc"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+                          "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                          "current-context: x\n")
+    monkeypatch.setenv("ORCH_API_RETRY_SECONDS", "7.5")
+    assert connect(str(kubeconfig)).retry_budget == 7.5
+    for bad in ("abc", "-1", "nan", "99999"):
+        monkeypatch.setenv("ORCH_API_RETRY_SECONDS", bad)
+        with pytest.raises(InputError, match="ORCH_API_RETRY_SECONDS"):
+            connect(str(kubeconfig))
+
+
+def test_connection_reasons_in_one_line():
+    from orchestrator_cli.kube import describe_connection_error
+
+    refused = MaxRetryError(None, "/api", reason=NewConnectionError(None, "[Errno 111] Connection refused"))
+    assert describe_connection_error(refused) == "connection refused"
+    assert describe_connection_error(_ssl(ssl.SSLEOFError(8, "EOF occurred in violation of protocol"))) == \
+        "connection closed during the TLS handshake"
