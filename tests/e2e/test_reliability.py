@@ -1,13 +1,15 @@
 """Reliability under fire (issue 6): `orch install --use-default` against the real control plane
 while the API server is killed, watches expire, a second install runs at once, or Ctrl-C arrives.
 
-Every fault is aimed at one install step. orch runs as a subprocess with plain output; a reader
-thread collects its lines, and the fault is injected when the step's trigger line appears (its
-heading, or the first object it wrote, so the step is left half-applied). For the API server
-outage orch is frozen (SIGSTOP) at the trigger, the API server is SIGKILLed, orch is resumed
-(SIGCONT) into the outage, and the API server is started again on the same etcd data: every
-request orch still has to make in that step meets the outage. The test then checks from orch's
-output that it really was still in that step (no later heading printed during the outage).
+Every fault is aimed at one install step. orch runs as a subprocess with plain output, and a
+test-only start-up hook (tests/e2e/stop_at/sitecustomize.py, put on the subprocess's PYTHONPATH)
+makes it stop itself (SIGSTOP) right after it writes the step's trigger line: the step's heading,
+or the first object the step wrote, so the step is left half-applied. The test injects the fault
+while orch is stopped and resumes it (SIGCONT). For the API server outage the API server is
+SIGKILLed while orch is stopped and started again on the same etcd data a few seconds after orch
+resumed: every request orch still has to make in that step meets the outage. The tests also check
+from orch's output where the fault landed (no later heading printed during the outage; Ctrl-C:
+the step's heading is the last one).
 
 What is checked after each fault (`assert_one_consistent_install`): exactly one Subscription,
 Orchestrator CR, orchestrator CSV, approved InstallPlan, token Secret, PostgreSQL StatefulSet and
@@ -19,6 +21,7 @@ docs/reliability.md describes the scenarios and the results.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import signal
 import subprocess
@@ -39,6 +42,7 @@ ORCH = str(Path(sys.executable).parent / "orch")
 URL = "Backstage URL: https://backstage-backstage-rhdh-operator.apps.orch.local"
 OLM = "operators.coreos.com/v1alpha1"
 HEADING = "==> "
+STOP_HOOK = Path(__file__).parent / "stop_at"
 
 
 # ---- orch as a subprocess, observed line by line --------------------------------------------
@@ -47,11 +51,14 @@ class OrchRun:
     """`orch install --use-default -o plain` in the background; stdout and stderr lines are kept in
     one list (stderr lines prefixed with "stderr: ") in the order the reader threads saw them."""
 
-    def __init__(self, cluster, *args: str, env: dict | None = None):
+    def __init__(self, cluster, *args: str, env: dict | None = None, stop_at: str | None = None):
         full_env = cluster.env()
         for key in ("GITHUB_TOKEN", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITLAB_HOST", "GITLAB_TOKEN"):
             full_env.pop(key, None)
         full_env.update(env or {})
+        if stop_at:  # orch stops itself after writing the first line matching this regex
+            full_env["ORCH_TEST_STOP_AT"] = stop_at
+            full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(STOP_HOOK), full_env.get("PYTHONPATH")) if p)
         self.argv = [ORCH, "install", "--use-default", "-o", "plain", *args]
         # SIGINT back to its default, as in a terminal: a shell's background job (e.g. a CI runner)
         # starts with SIGINT ignored, and Python keeps an inherited "ignore" (Ctrl-C would do nothing).
@@ -93,6 +100,18 @@ class OrchRun:
 
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
+
+    def wait_stopped(self, pattern: str, timeout: float = 180) -> None:
+        """Until orch has written a line matching `pattern` and stopped itself there (stop_at)."""
+        self.wait_for(pattern, timeout)
+        deadline = time.monotonic() + 30
+        while True:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+            if stat.rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                return
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"orch did not stop at {pattern!r}:\n{self.text()}")
+            time.sleep(0.05)
 
     def finish(self, timeout: float = 300) -> int:
         try:
@@ -269,9 +288,8 @@ OUTAGE_SECONDS = 3  # the API server is down this long, plus its own start-up (~
 @pytest.mark.parametrize("target", TARGETS, ids=[t.step for t in TARGETS])
 def test_apiserver_killed_mid_step(fresh_openshift_cluster, target):
     cluster = fresh_openshift_cluster
-    run = OrchRun(cluster, "--timeout", "180")
-    run.wait_for(target.trigger)
-    run.signal(signal.SIGSTOP)  # frozen in the step: it cannot finish it before the outage starts
+    run = OrchRun(cluster, "--timeout", "180", stop_at=target.trigger)
+    run.wait_stopped(target.trigger)  # stopped in the step: it cannot finish it before the outage starts
     try:
         secrets_at_fault = generated_secrets(cluster)
         cluster.stop_apiserver()  # SIGKILL; etcd keeps the data
@@ -317,10 +335,10 @@ def test_watch_expired_by_etcd_compaction_resumes_without_missing_readiness(fres
 
     cluster = fresh_openshift_cluster
     set_sim_config(cluster, {"delay_seconds": {"knativeserving": 25}})
-    run = OrchRun(cluster, "--timeout", "150")
-    run.wait_for(r"^    wait knative-serving \[.*\]: waiting — no Ready condition yet")
+    waiting = r"^    wait knative-serving \[.*\]: waiting — no Ready condition yet"
+    run = OrchRun(cluster, "--timeout", "150", stop_at=waiting)
+    run.wait_stopped(waiting)
     audit = AuditLog(cluster.audit_log)
-    run.signal(signal.SIGSTOP)
     try:
         time.sleep(WATCH_WINDOW + 2)
         cluster.stop_apiserver()
@@ -421,9 +439,10 @@ INTERRUPTED = "stderr: error: interrupted; every step is idempotent: run the sam
 @pytest.mark.parametrize("target", TARGETS, ids=[t.step for t in TARGETS])
 def test_ctrl_c_mid_step_then_rerun_completes(fresh_openshift_cluster, target):
     cluster = fresh_openshift_cluster
-    run = OrchRun(cluster, "--timeout", "180")
-    run.wait_for(target.trigger)
-    run.signal(signal.SIGINT)
+    run = OrchRun(cluster, "--timeout", "180", stop_at=target.trigger)
+    run.wait_stopped(target.trigger)
+    run.signal(signal.SIGINT)  # delivered as orch resumes, right after the trigger line
+    run.signal(signal.SIGCONT)
     code = run.finish(90)
     out = run.text()
     assert code == 130, out
@@ -511,9 +530,8 @@ def test_apiserver_killed_behind_a_load_balancer(fresh_openshift_cluster, tmp_pa
         kc["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{lb.port}"
         kubeconfig = tmp_path / "via-lb.kubeconfig"
         kubeconfig.write_text(yaml.safe_dump(kc))
-        run = OrchRun(cluster, "--timeout", "180", env={"KUBECONFIG": str(kubeconfig)})
-        run.wait_for(target.trigger)
-        run.signal(signal.SIGSTOP)
+        run = OrchRun(cluster, "--timeout", "180", env={"KUBECONFIG": str(kubeconfig)}, stop_at=target.trigger)
+        run.wait_stopped(target.trigger)
         try:
             cluster.stop_apiserver()
         finally:
@@ -542,9 +560,8 @@ def test_outage_longer_than_retry_budget_exits_3_and_rerun_completes(fresh_opens
     re-run completes from the half-written state and keeps the generated password."""
     cluster = fresh_openshift_cluster
     target = next(t for t in TARGETS if t.step == "postgres")
-    run = OrchRun(cluster, "--timeout", "180", env={"ORCH_API_RETRY_SECONDS": "6"})
-    run.wait_for(target.trigger)
-    run.signal(signal.SIGSTOP)
+    run = OrchRun(cluster, "--timeout", "180", env={"ORCH_API_RETRY_SECONDS": "6"}, stop_at=target.trigger)
+    run.wait_stopped(target.trigger)
     try:
         secrets_at_fault = generated_secrets(cluster)
         cluster.stop_apiserver()
