@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+import yaml
 
 
 def eventually(predicate, timeout: float = 60, interval: float = 0.25, what: str = "condition"):
@@ -25,3 +30,29 @@ def condition_status(obj: dict, cond_type: str) -> str | None:
         if cond.get("type") == cond_type:
             return cond.get("status")
     return None
+
+
+# ---- running orch and configuring the simulators from e2e tests --------------------------------------------
+
+ORCH = str(Path(sys.executable).parent / "orch")
+# The upstream secret variables a developer may have exported: tests decide them explicitly.
+UPSTREAM_SECRET_ENV = ("GITHUB_TOKEN", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITLAB_HOST", "GITLAB_TOKEN")
+
+
+def run_orch(cluster, *args, kubeconfig=None, env=None, timeout=300) -> subprocess.CompletedProcess:
+    """Runs the installed `orch` against `cluster` (admin kubeconfig unless another is given), no stdin."""
+    full_env = cluster.env(kubeconfig) if kubeconfig else cluster.env()
+    for key in UPSTREAM_SECRET_ENV:
+        full_env.pop(key, None)
+    full_env.update(env or {})
+    return subprocess.run([ORCH, *args], env=full_env, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def set_sim_config(cluster, config: dict) -> None:
+    """Writes the simulators' ConfigMap (tests/sim/README.md); they re-read it on every reconcile."""
+    cluster.apply_manifests([
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "orch-sim"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "simulator-config", "namespace": "orch-sim"},
+         "data": {"config.yaml": yaml.safe_dump(config)}},
+    ])

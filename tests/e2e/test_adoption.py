@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from tests.e2e.test_install import orch, secret_values
+from tests.e2e.test_install import secret_values
+from tests.helpers import run_orch as orch
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 

@@ -8,31 +8,19 @@ field manager, so they look like a user's, not orch's.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.cluster.audit import AuditLog
-from tests.helpers import eventually
+from tests.helpers import eventually, set_sim_config
+from tests.helpers import run_orch as orch
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
-ORCH = str(Path(sys.executable).parent / "orch")
 REVIEWS = {"selfsubjectrulesreviews", "selfsubjectaccessreviews"}
 SF_API = "sonataflow.org/v1alpha08"
 LEASE = "leases"  # the install lock: taken and released around writes
-
-
-def orch(cluster, *args, timeout=300):
-    env = cluster.env()
-    for key in ("GITHUB_TOKEN", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITLAB_HOST", "GITLAB_TOKEN"):
-        env.pop(key, None)
-    return subprocess.run([ORCH, *args], env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
 
 
 def orch_json(cluster, *args, code=0, timeout=300):
@@ -76,10 +64,7 @@ class Api:
         self.cluster.apply_manifests(list(docs))
 
     def sim_config(self, config: dict):
-        self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "orch-sim"}},
-                   {"apiVersion": "v1", "kind": "ConfigMap",
-                    "metadata": {"name": "simulator-config", "namespace": "orch-sim"},
-                    "data": {"config.yaml": yaml.safe_dump(config)}})
+        set_sim_config(self.cluster, config)
 
     def namespaces(self) -> dict[str, dict]:
         return {n["metadata"]["name"]: n for n in self.list("v1", "Namespace")}

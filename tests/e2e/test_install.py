@@ -7,10 +7,8 @@ through its User-Agent (orch/<version>) in the apiserver audit log.
 from __future__ import annotations
 
 import base64
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,23 +16,14 @@ import pytest
 import yaml
 
 from tests.cluster.audit import AuditLog
-from tests.helpers import eventually
+from tests.helpers import ORCH, set_sim_config
+from tests.helpers import run_orch as orch
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
-ORCH = str(Path(sys.executable).parent / "orch")
 URL = "Backstage URL: https://backstage-backstage-rhdh-operator.apps.orch.local"
 # Reviews are answered, never stored: they are how pre-flight asks "may I?", not writes.
 REVIEWS = {"selfsubjectrulesreviews", "selfsubjectaccessreviews"}
-
-
-def orch(cluster, *args, kubeconfig=None, env=None, timeout=300):
-    full_env = cluster.env(kubeconfig) if kubeconfig else cluster.env()
-    for key in ("GITHUB_TOKEN", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITLAB_HOST", "GITLAB_TOKEN"):
-        full_env.pop(key, None)
-    full_env.update(env or {})
-    return subprocess.run([ORCH, *args], env=full_env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
 
 
 def writes(events):
@@ -46,14 +35,6 @@ def secret_values(cluster, name, namespace):
 
     s = client.CoreV1Api(cluster.api_client()).read_namespaced_secret(name, namespace)
     return {k: base64.b64decode(v).decode() for k, v in (s.data or {}).items()}
-
-
-def set_sim_config(cluster, config: dict):
-    cluster.apply_manifests([
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "orch-sim"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "simulator-config", "namespace": "orch-sim"},
-         "data": {"config.yaml": yaml.safe_dump(config)}},
-    ])
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import eventually
+from tests.helpers import eventually, set_sim_config
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
@@ -188,14 +188,6 @@ def assert_same_secrets(before: dict[str, str], after: dict[str, str]) -> None:
     """Every generated value that existed before still has the same value."""
     for label, value in before.items():
         assert after.get(label) == value, f"{label} changed"
-
-
-def set_sim_config(cluster, config: dict) -> None:
-    cluster.apply_manifests([
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "orch-sim"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "simulator-config", "namespace": "orch-sim"},
-         "data": {"config.yaml": yaml.safe_dump(config)}},
-    ])
 
 
 def assert_one_consistent_install(cluster) -> None:
