@@ -42,7 +42,7 @@ def root(
 
 def _run(action, opts, output: Optional[str], reporter_factory=None) -> None:
     """Call the library; map errors to exit codes; make sure the reporter is closed."""
-    from orchestrator_cli.errors import InputError, Interrupted, OrchError
+    from orchestrator_cli.errors import InputError, Interrupted, OrchError, Terminated
     from orchestrator_cli.report import make_reporter
 
     if output is not None and output not in OUTPUTS:
@@ -57,6 +57,10 @@ def _run(action, opts, output: Optional[str], reporter_factory=None) -> None:
     except OrchError as exc:
         reporter.error(exc)
         code = exc.exit_code
+    except Terminated:
+        exc = Interrupted("terminated (SIGTERM); every step is idempotent: run the same command again to continue")
+        reporter.error(exc)
+        code = Terminated.exit_code
     except KeyboardInterrupt:
         exc = Interrupted("interrupted; every step is idempotent: run the same command again to continue")
         reporter.error(exc)
@@ -186,10 +190,22 @@ def _click_exceptions():
     return exceptions
 
 
+def _on_sigterm(signum, frame) -> None:
+    import signal
+
+    from orchestrator_cli.errors import Terminated
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a repeat must not cut short the unwinding
+    raise Terminated()
+
+
 def run() -> None:
-    """Like app(), but a usage error (unknown option, bad option value) is one `error:` line, exit 2."""
+    """Like app(), but a usage error (unknown option, bad option value) is one `error:` line, exit 2.
+    SIGTERM unwinds like Ctrl-C (lock released, exit 143) instead of killing orch mid-write."""
+    import signal
     import sys
 
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = app(standalone_mode=False)
     except Exception as exc:  # noqa: BLE001 - only click's own exceptions are handled here

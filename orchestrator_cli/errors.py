@@ -83,6 +83,13 @@ class Interrupted(OrchError):
     exit_code = 130
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, a CI job's timeout, a pod's shutdown), raised from the signal handler. A
+    KeyboardInterrupt, so it unwinds exactly like Ctrl-C: waits stop, the install lock is released."""
+
+    exit_code = 143
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error (a bug: please report it with the output)",
@@ -97,4 +104,5 @@ EXIT_CODES: dict[int, str] = {
     10: "orch cleanup: objects still present after the timeout (the blocking finalizers are named)",
     11: "no Orchestrator installation found on the cluster",
     130: "interrupted (Ctrl-C); re-run to continue",
+    143: "terminated (SIGTERM); re-run to continue",
 }

@@ -23,7 +23,7 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import DynamicApiError
 from kubernetes.dynamic.resource import Resource
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
+from tenacity import Retrying, retry_if_exception, wait_exponential
 
 from orchestrator_cli import __version__
 from orchestrator_cli.errors import ClusterUnreachable, StepFailed
@@ -79,7 +79,16 @@ RESOURCES: dict[tuple[str, str], tuple[str, bool]] = {
     ("tekton.dev/v1", "Pipeline"): ("pipelines", True),
 }
 
-TRANSIENT_STATUS = {429, 502, 503, 504}  # not 500: SSA schema errors come back as 500
+TRANSIENT_STATUS = {429, 502, 503, 504}  # not 500 in general: SSA schema errors come back as 500
+# 500s that a restarting control plane gives for a moment: a just-started API server whose Service IP
+# allocator has not loaded its ServiceCIDRs yet ("range is full"), an etcd leader election. Retried,
+# but only briefly: the same words from a really full range or a broken etcd must not take the
+# whole retry budget to surface.
+HICCUP_MESSAGES = ("failed to allocate a serviceIP", "etcdserver: leader changed", "etcdserver: request timed out")
+HICCUP_BUDGET = 20.0
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0  # one request's silence; a hung (not dead) API server must not hang orch
+SHORT_BUDGET = 5.0  # diagnostics and releasing the lock on the way out: never worth a long wait
 
 
 @dataclass(frozen=True)
@@ -138,9 +147,17 @@ def _tls_eof(exc: BaseException) -> bool:
     return False
 
 
+def server_hiccup(exc: BaseException) -> bool:
+    """An HTTP 500 from a control plane that is still coming up (see HICCUP_MESSAGES)."""
+    if _status(exc) != 500:
+        return False
+    text = describe_api_error(exc)
+    return any(m in text for m in HICCUP_MESSAGES)
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (DynamicApiError, ApiException)):
-        return _status(exc) in TRANSIENT_STATUS
+        return _status(exc) in TRANSIENT_STATUS or server_hiccup(exc)
     if _tls_eof(exc):  # e.g. "EOF occurred in violation of protocol" while the API server restarts
         return True
     if _tls_failure(exc):  # a wrong CA or certificate does not fix itself
@@ -163,6 +180,8 @@ def describe_connection_error(exc: BaseException) -> str:
     text = str(reason).lower()
     if "refused" in text:
         return "connection refused"
+    if isinstance(reason, urllib3.exceptions.ReadTimeoutError) or "read timed out" in text:
+        return "no answer (read timed out): the API server is hung or overloaded"
     if "timed out" in text or isinstance(reason, TimeoutError):
         return "connection timed out"
     if "name or service not known" in text or "nodename nor servname" in text or "resolution" in text:
@@ -225,12 +244,19 @@ class Kube:
                         name=plural, namespaced=namespaced, client=self.dyn)
 
     def _call(self, fn, *args, budget: float | None = None, **kwargs):
-        def count(_):
-            pass
+        budget = self.retry_budget if budget is None else budget
+        # An attempt's read timeout never exceeds the budget, so a hung server cannot stretch a
+        # short budget (tenacity only checks its stop condition between attempts).
+        kwargs.setdefault("_request_timeout", (CONNECT_TIMEOUT, max(1.0, min(READ_TIMEOUT, budget))))
+        kwargs.setdefault("serializer", _raw)
+        def out_of_time(rs) -> bool:
+            spent = rs.seconds_since_start or 0.0
+            hiccup = rs.outcome is not None and server_hiccup(rs.outcome.exception())
+            return spent >= (min(budget, HICCUP_BUDGET) if hiccup else budget)
 
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
-            stop=stop_after_delay(self.retry_budget if budget is None else budget),
+            stop=out_of_time,
             wait=wait_exponential(multiplier=0.25, max=4),
             reraise=True,
             before_sleep=lambda rs: log.info("transient API error, retrying: %s", rs.outcome.exception()),
@@ -239,8 +265,6 @@ class Kube:
             with attempt:
                 with self._lock:
                     self.requests += 1
-                kwargs.setdefault("_request_timeout", (5, 60))
-                kwargs.setdefault("serializer", _raw)
                 return fn(*args, **kwargs)
 
     def _translate(self, exc: BaseException, what: str):
@@ -249,7 +273,7 @@ class Kube:
             raise ClusterUnreachable(f"the API server rejected the credentials ({what}); log in again") from None
         if status == 403:
             raise StepFailed(f"forbidden: {what}: {describe_api_error(exc)}") from None
-        if is_transient(exc):
+        if is_transient(exc) and not server_hiccup(exc):  # a lasting "hiccup" is the step's failure
             raise ClusterUnreachable(f"API server {self.server} unreachable while trying to {what}: "
                                      f"{describe_api_error(exc) if status else describe_connection_error(exc)}") from None
         raise StepFailed(f"could not {what}: {describe_api_error(exc)}") from None
@@ -264,22 +288,22 @@ class Kube:
             raise ClusterUnreachable(f"cannot reach the API server {self.server}: "
                                      f"{describe_api_error(exc) if _status(exc) else describe_connection_error(exc)}") from None
 
-    def get(self, ref: Ref) -> dict | None:
+    def get(self, ref: Ref, *, budget: float | None = None) -> dict | None:
         res = self.resource(ref.api_version, ref.kind)
         try:
-            return self._call(self.dyn.get, res, name=ref.name, namespace=ref.namespace)
+            return self._call(self.dyn.get, res, name=ref.name, namespace=ref.namespace, budget=budget)
         except Exception as exc:  # noqa: BLE001
             if _status(exc) == 404:
                 return None
             self._translate(exc, f"read {ref}")
 
     def list(self, api_version: str, kind: str, namespace: str | None = None, *, label_selector: str | None = None,
-             field_selector: str | None = None) -> tuple[list[dict], str | None]:
+             field_selector: str | None = None, budget: float | None = None) -> tuple[list[dict], str | None]:
         """Items and the list's resourceVersion. Raises NotServed when the API does not exist."""
         res = self.resource(api_version, kind)
         try:
             out = self._call(self.dyn.get, res, namespace=namespace, label_selector=label_selector,
-                             field_selector=field_selector)
+                             field_selector=field_selector, budget=budget)
         except Exception as exc:  # noqa: BLE001
             if _status(exc) == 404:
                 raise NotServed(f"{kind} ({api_version}) is not served by this cluster") from None
@@ -310,7 +334,10 @@ class Kube:
 
     def watch(self, api_version: str, kind: str, namespace: str | None, *, name: str | None = None,
               resource_version: str | None = None, timeout_seconds: int = 30) -> Iterator[tuple[str, dict]]:
-        """One watch window (no retries: the waiter relists on any error). Raises Gone on 410."""
+        """One watch window (no retries: the waiter relists on any error). Raises Gone on 410.
+
+        The server ends the window after timeout_seconds; the client gives up a few seconds after
+        that, so a server that hangs without closing the connection ends the window too."""
         from kubernetes import watch as k8s_watch
 
         res = self.resource(api_version, kind)
@@ -318,8 +345,12 @@ class Kube:
             self.requests += 1
         w = k8s_watch.Watch()
         try:
-            for event in self.dyn.watch(res, namespace=namespace, name=name, resource_version=resource_version,
-                                        timeout=timeout_seconds, watcher=w):
+            # Watch.stream directly (not DynamicClient.watch, which takes no client-side timeout).
+            for event in w.stream(res.get, namespace=namespace,
+                                  field_selector=f"metadata.name={name}" if name else None,
+                                  resource_version=resource_version, serialize=False,
+                                  timeout_seconds=timeout_seconds,
+                                  _request_timeout=(CONNECT_TIMEOUT, timeout_seconds + CONNECT_TIMEOUT)):
                 etype = event.get("type")
                 raw = event.get("raw_object") or {}
                 if etype == "ERROR":
@@ -343,7 +374,7 @@ class Kube:
         if not ref.namespace:
             return []
         try:
-            items, _ = self.list("v1", "Event", ref.namespace,
+            items, _ = self.list("v1", "Event", ref.namespace, budget=SHORT_BUDGET,
                                  field_selector=f"involvedObject.name={ref.name},involvedObject.kind={ref.kind}")
         except Exception:  # noqa: BLE001 - events are diagnostics only
             return []
@@ -382,10 +413,10 @@ class Kube:
         return self._call(self.dyn.replace, res, body=obj, name=ref.name, namespace=ref.namespace,
                           field_manager=FIELD_MANAGER)
 
-    def delete(self, ref: Ref) -> None:
+    def delete(self, ref: Ref, *, budget: float | None = None) -> None:
         res = self.resource(ref.api_version, ref.kind)
         try:
-            self._call(self.dyn.delete, res, name=ref.name, namespace=ref.namespace)
+            self._call(self.dyn.delete, res, name=ref.name, namespace=ref.namespace, budget=budget)
         except Exception as exc:  # noqa: BLE001
             if _status(exc) != 404:
                 self._translate(exc, f"delete {ref}")

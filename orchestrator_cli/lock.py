@@ -16,7 +16,7 @@ import time
 from typing import Callable
 
 from orchestrator_cli.errors import LockTimeout
-from orchestrator_cli.kube import Ref, _status
+from orchestrator_cli.kube import SHORT_BUDGET, Ref, _status
 from orchestrator_cli.ownership import MANAGED_BY
 
 LEASE_NAME = "orch-install-lock"
@@ -136,9 +136,9 @@ class InstallLock:
         if not self.held:
             return
         self.held = False
-        try:
-            lease = self.kube.get(self.ref)
+        try:  # briefly: on the way out after an outage or Ctrl-C, an expiring lease beats a long wait
+            lease = self.kube.get(self.ref, budget=SHORT_BUDGET)
             if lease is not None and (lease.get("spec") or {}).get("holderIdentity") == self.holder:
-                self.kube.delete(self.ref)
+                self.kube.delete(self.ref, budget=SHORT_BUDGET)
         except Exception:  # noqa: BLE001 - an unreleased lease simply expires
             pass

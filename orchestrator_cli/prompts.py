@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from orchestrator_cli.errors import InputError, Interrupted
+from orchestrator_cli.errors import InputError, Interrupted, Terminated
 from orchestrator_cli.inputs import SPECS, Resolved, convert
 
 NO_GITOPS = "none (continue without GitOps)"
@@ -33,6 +33,8 @@ def _eof_aborts(question):
 def _ask(question) -> Any:
     try:
         answer = question.unsafe_ask()
+    except Terminated:
+        raise
     except (KeyboardInterrupt, EOFError):
         raise Interrupted("prompt aborted; nothing was written") from None
     return answer

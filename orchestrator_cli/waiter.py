@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from orchestrator_cli import readiness
-from orchestrator_cli.kube import Gone, NotServed, Ref
+from orchestrator_cli.kube import SHORT_BUDGET, Gone, NotServed, Ref
 
 WATCH_WINDOW = 5  # seconds per watch request; pods are re-checked between windows
+STRAGGLER_GRACE = 15  # after the last item's deadline, an item still stuck in a call is given up
 
 
 class WaitKube(Protocol):
     def list(self, api_version: str, kind: str, namespace: str | None = None, *, label_selector: str | None = None,
-             field_selector: str | None = None) -> tuple[list[dict], str | None]: ...
+             field_selector: str | None = None, budget: float | None = None) -> tuple[list[dict], str | None]: ...
     def watch(self, api_version: str, kind: str, namespace: str | None, *, name: str | None = None,
               resource_version: str | None = None, timeout_seconds: int = 30): ...
     def events_for(self, ref: Ref, limit: int = 5) -> list[str]: ...
@@ -89,7 +90,7 @@ def _pod_failure(kube: WaitKube, item: WaitItem, obj: dict | None) -> str | None
     if not selector:
         return None
     try:
-        pods, _ = kube.list("v1", "Pod", item.ref.namespace, label_selector=selector)
+        pods, _ = kube.list("v1", "Pod", item.ref.namespace, label_selector=selector, budget=SHORT_BUDGET)
     except Exception:  # noqa: BLE001 - a failed diagnostic read must not fail the wait
         return None
     for pod in pods:
@@ -132,7 +133,9 @@ def wait_one(kube: WaitKube, item: WaitItem, observer: WaitObserver, stop: threa
     backoff = 0.5
     while not stop.is_set():
         try:
-            items, rv = kube.list(ref.api_version, ref.kind, ref.namespace, field_selector=f"metadata.name={ref.name}")
+            # Retries end with the item's own deadline, not the adapter's longer budget.
+            items, rv = kube.list(ref.api_version, ref.kind, ref.namespace, field_selector=f"metadata.name={ref.name}",
+                                  budget=max(1.0, deadline - clock()))
             obj = items[0] if items else None
             verdict = evaluate()
             if not isinstance(verdict, readiness.Waiting):
@@ -182,27 +185,60 @@ def wait_all(kube: WaitKube, items: list[WaitItem], observer: WaitObserver,
     stop = stop or threading.Event()
     results: dict[str, WaitStatus] = {}
     lock = threading.Lock()
+    gated = _Gate(observer)
 
     def run(item: WaitItem) -> None:
         try:
-            outcome = wait_one(kube, item, observer, stop)
+            outcome = wait_one(kube, item, gated, stop)
         except Exception as exc:  # noqa: BLE001 - a bug in one item must not hang the others
             outcome = WaitStatus(item, state="failed", reason=f"internal error: {exc!r}", finished=time.monotonic())
-            observer.wait_update(outcome)
+            gated.wait_update(outcome)
         with lock:
             results[item.id] = outcome
 
     threads = [threading.Thread(target=run, args=(i,), name=f"wait-{i.id}", daemon=True) for i in items]
+    started = time.monotonic()
+    give_up = started + max((i.timeout for i in items), default=0) + STRAGGLER_GRACE
     for t in threads:
         t.start()
     try:
         for t in threads:
-            while t.is_alive():
+            while t.is_alive() and time.monotonic() < give_up:
                 t.join(0.2)  # short joins keep the main thread responsive to Ctrl-C
     except BaseException:
         stop.set()
         raise
-    return [results[i.id] for i in items]
+    stop.set()
+    with lock:
+        gated.close()  # a straggler finishing later must not report over the outcome below
+        return [results.get(i.id) or _straggler(i, started, observer) for i in items]
+
+
+class _Gate:
+    """Passes updates to the observer until closed."""
+
+    def __init__(self, observer: WaitObserver):
+        self._observer = observer
+        self._lock = threading.Lock()
+        self._open = True
+
+    def wait_update(self, status: WaitStatus) -> None:
+        with self._lock:
+            if self._open:
+                self._observer.wait_update(status)
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
+
+
+def _straggler(item: WaitItem, started: float, observer: WaitObserver) -> WaitStatus:
+    """An item whose thread is still inside an API call well past its deadline (the per-request
+    timeouts should prevent this; this is the last line of defence against hanging the install)."""
+    outcome = WaitStatus(item, state="timeout", started=started, finished=time.monotonic(),
+                         reason=f"not ready after {item.timeout:.0f}s: no answer from the API server")
+    observer.wait_update(outcome)
+    return outcome
 
 
 def summarize_failures(outcomes: list[WaitStatus]) -> tuple[list[WaitStatus], list[WaitStatus]]:

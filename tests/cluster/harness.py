@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import signal
 import ssl
 import subprocess
 import sys
@@ -260,6 +261,13 @@ class Cluster:
         """Stops the apiserver (SIGKILL by default, like a crash); etcd keeps the data."""
         comp = self.components.pop("kube-apiserver")
         comp.kill() if hard else comp.stop()
+
+    def freeze_apiserver(self) -> None:
+        """SIGSTOP: a hung API server. The kernel still accepts connections; nothing answers."""
+        self.components["kube-apiserver"].process.send_signal(signal.SIGSTOP)
+
+    def thaw_apiserver(self) -> None:
+        self.components["kube-apiserver"].process.send_signal(signal.SIGCONT)
 
     def restart_apiserver(self) -> None:
         self.stop_apiserver()

@@ -580,3 +580,101 @@ def test_outage_longer_than_retry_budget_exits_3_and_rerun_completes(fresh_opens
     after = generated_secrets(cluster)
     assert_same_secrets(secrets_at_fault, after)
     assert_rerun_is_noop(cluster, after)
+
+
+# ---- 7. SIGTERM (kill, a CI job's timeout) in the middle of a step --------------------------------
+
+TERMINATED = ("stderr: error: terminated (SIGTERM); every step is idempotent: run the same command again "
+              "to continue")
+
+
+@pytest.mark.parametrize("target", [t for t in TARGETS if t.step in ("postgres", "operator", "wait")],
+                         ids=lambda t: t.step)
+def test_sigterm_mid_step_releases_the_lock_and_rerun_completes(fresh_openshift_cluster, target):
+    """SIGTERM unwinds like Ctrl-C: exit 143 with one line, the install lock deleted (so the re-run
+    does not wait out its 30 s expiry, as it must after SIGKILL), and the re-run completes."""
+    cluster = fresh_openshift_cluster
+    run = OrchRun(cluster, "--timeout", "180", stop_at=target.trigger)
+    run.wait_stopped(target.trigger)
+    run.signal(signal.SIGTERM)  # delivered as orch resumes, right after the trigger line
+    run.signal(signal.SIGCONT)
+    code = run.finish(90)
+    out = run.text()
+    assert code == 143, out
+    assert run.errors() == [TERMINATED], out
+    assert "Traceback" not in out
+    assert run.headings()[-1] == target.heading_line, out
+    leases = [lease["metadata"]["name"] for lease in _items(cluster, "coordination.k8s.io/v1", "Lease",
+                                                            "openshift-operators")]
+    assert "orch-install-lock" not in leases, "SIGTERM left the install lock behind"
+    secrets_after = generated_secrets(cluster)
+
+    code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "60")
+    assert code == 0, rerun
+    assert "waiting for the install lock" not in rerun
+    assert_one_consistent_install(cluster)
+    assert_same_secrets(secrets_after, generated_secrets(cluster))
+
+
+# ---- 8. a hung API server (accepts connections, never answers) -----------------------------------
+
+def test_hung_apiserver_while_waiting_times_out_instead_of_hanging(fresh_openshift_cluster):
+    """The API server is frozen (SIGSTOP) while orch waits for the components. Every request orch
+    then makes hangs: the watches in flight, the relists, the events read for diagnostics, the lock's
+    release. orch must still finish on its own, while the server is frozen, with the wait's timeout
+    (exit 6) naming the items; once the server is back, a re-run completes."""
+    cluster = fresh_openshift_cluster
+    set_sim_config(cluster, {"delay_seconds": {"knativeserving": 600}})
+    waiting = r"^    wait knative-serving \[.*\]: waiting"
+    run = OrchRun(cluster, "--timeout", "20", stop_at=waiting)
+    run.wait_stopped(waiting)
+    secrets_at_fault = generated_secrets(cluster)
+    cluster.freeze_apiserver()
+    try:
+        run.signal(signal.SIGCONT)
+        code = run.finish(240)  # without client-side timeouts this never returns while frozen
+    finally:
+        cluster.thaw_apiserver()
+    out = run.text()
+    assert code == 6, out
+    assert "Traceback" not in out
+    assert re.search(r"^stderr: error: components: .*knative-serving.* not ready in time", out, re.M), out
+    assert run.headings()[-1] == "==> Components ready", out
+
+    set_sim_config(cluster, {"delay_seconds": {"knativeserving": 1}})
+    # The lock could not be deleted while the server was frozen: the re-run waits for it to expire.
+    code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "120")
+    assert code == 0, rerun
+    assert URL in rerun
+    assert_one_consistent_install(cluster)
+    assert_same_secrets(secrets_at_fault, generated_secrets(cluster))
+
+
+def test_hung_apiserver_mid_step_exits_3_naming_the_silence(fresh_openshift_cluster):
+    """Frozen right after the PostgreSQL Secret was written, with a 6 s retry budget: each attempt's
+    read timeout is bounded by the budget, so orch exits 3 with one line while the server is still
+    frozen, instead of hanging in a read that never returns. The re-run completes."""
+    cluster = fresh_openshift_cluster
+    target = next(t for t in TARGETS if t.step == "postgres")
+    run = OrchRun(cluster, "--timeout", "180", env={"ORCH_API_RETRY_SECONDS": "6"}, stop_at=target.trigger)
+    run.wait_stopped(target.trigger)
+    secrets_at_fault = generated_secrets(cluster)
+    cluster.freeze_apiserver()
+    try:
+        run.signal(signal.SIGCONT)
+        code = run.finish(120)
+    finally:
+        cluster.thaw_apiserver()
+    out = run.text()
+    assert code == 3, out
+    errors = run.errors()
+    assert len(errors) == 1, out
+    assert re.fullmatch(rf"stderr: error: API server {re.escape(cluster.server)} unreachable while trying to "
+                        r"(apply|read) \S+ \S+( in \S+)?: (no answer \(read timed out\): the API server is hung "
+                        r"or overloaded|connection timed out)", errors[0]), errors[0]
+    assert run.headings()[-1] == target.heading_line, out
+
+    code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "120")
+    assert code == 0, rerun
+    assert_one_consistent_install(cluster)
+    assert_same_secrets(secrets_at_fault, generated_secrets(cluster))

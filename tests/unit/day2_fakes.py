@@ -58,13 +58,13 @@ class FakeKube:
         return self.store.get(_key(Ref(api_version, kind, name, namespace)))
 
     # adapter surface
-    def get(self, ref: Ref) -> dict | None:
+    def get(self, ref: Ref, budget=None) -> dict | None:
         if ref.kind in self.not_served:
             return None
         obj = self.store.get(_key(ref))
         return copy.deepcopy(obj) if obj is not None else None
 
-    def list(self, api_version, kind, namespace=None, *, label_selector=None, field_selector=None):
+    def list(self, api_version, kind, namespace=None, *, label_selector=None, field_selector=None, budget=None):
         if kind in self.not_served:
             raise NotServed(kind)
         group = api_version.rpartition("/")[0]
@@ -108,7 +108,7 @@ class FakeKube:
             self.store[_key(ref)] = merged
         return copy.deepcopy(merged)
 
-    def delete(self, ref: Ref) -> None:
+    def delete(self, ref: Ref, budget=None) -> None:
         self.writes.append(("delete", str(ref)))
         obj = self.store.get(_key(ref))
         if obj is None:

@@ -51,7 +51,7 @@ class FakeWatchKube:
         self.states, self.pods, self.gone_once = list(states), list(pods), gone_once
         self.lists = 0
 
-    def list(self, api_version, kind, namespace=None, *, label_selector=None, field_selector=None):
+    def list(self, api_version, kind, namespace=None, *, label_selector=None, field_selector=None, budget=None):
         if kind == "Pod":
             return self.pods, "1"
         self.lists += 1
@@ -137,13 +137,13 @@ class FakeLeaseKube:
             raise Conflict()
         self.lease = obj
 
-    def get(self, ref):
+    def get(self, ref, budget=None):
         return self.lease
 
     def replace(self, obj):
         self.lease = obj
 
-    def delete(self, ref):
+    def delete(self, ref, budget=None):
         self.lease = None
 
 

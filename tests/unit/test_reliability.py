@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import ssl
 import threading
+import time
 
 import pytest
 import urllib3
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, SSLError
 
-from orchestrator_cli.kube import Gone, Kube, Ref, is_transient
+from orchestrator_cli.kube import READ_TIMEOUT, Gone, Kube, Ref, is_transient
 from orchestrator_cli.lock import InstallLock
+from orchestrator_cli import kube as kube_module
+from orchestrator_cli import waiter
+from orchestrator_cli.errors import StepFailed
 from orchestrator_cli.waiter import WaitItem, wait_one
 
 REF = Ref("operator.knative.dev/v1beta1", "KnativeServing", "knative-serving", "knative-serving")
@@ -69,7 +74,7 @@ class FakeApi:
         return self.history[-1][2]
 
     # -- the WaitKube protocol
-    def list(self, api_version, kind, namespace=None, *, label_selector=None, field_selector=None):
+    def list(self, api_version, kind, namespace=None, *, label_selector=None, field_selector=None, budget=None):
         if kind == "Pod":
             return [], str(self.revision)
         self.calls.append("list")
@@ -204,16 +209,75 @@ def test_never_ready_still_times_out_despite_410s():
     assert out.state == "timeout"
 
 
+class HungApi:
+    """An API server that accepts requests and never answers (SIGSTOPped, or a partition without RST)."""
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def list(self, *args, **kwargs):
+        self.release.wait()
+        raise ConnectionResetError("gone")
+
+    def watch(self, *args, **kwargs):
+        self.release.wait()
+        return iter(())
+
+    def events_for(self, ref, limit=5):
+        return []
+
+
+def test_wait_all_gives_up_on_an_item_stuck_in_a_call(monkeypatch):
+    """The last line of defence: a call that never returns cannot hang the install past the
+    deadlines; the stuck item times out, and its thread's later updates are not reported."""
+    monkeypatch.setattr(waiter, "STRAGGLER_GRACE", 0.3)
+    api, seen = HungApi(), Collect()
+    items = [WaitItem("knative-serving", REF, "condition:Ready", 0.2)]
+    result: list = []
+    runner = threading.Thread(target=lambda: result.extend(waiter.wait_all(api, items, seen)), daemon=True)
+    runner.start()
+    runner.join(10)
+    api.release.set()
+    assert result, "wait_all hung on a call that never returns"
+    (out,) = result
+    assert out.state == "timeout" and out.reason == "not ready after 0s: no answer from the API server"
+    reported = len(seen.updates)
+    time.sleep(0.3)  # the released thread settles ("interrupted") now: nobody must hear of it
+    assert len(seen.updates) == reported and seen.updates[-1][0] == "timeout"
+
+
 # ---- Kube.watch: the two forms of 410 -------------------------------------------------------
 
+class FakeResponse:
+    """What urllib3 hands the watch: a 200 whose body streams one JSON event per line."""
+
+    status = 200
+
+    def __init__(self, events):
+        self.lines = [json.dumps({"type": e["type"], "object": e["raw_object"]}).encode() + b"\n" for e in events]
+
+    def stream(self, amt=None, decode_content=False):
+        yield from self.lines
+
+    def close(self):
+        pass
+
+    def release_conn(self):
+        pass
+
+
 class FakeDyn:
+    """The DynamicClient's GET underneath Watch.stream: records each request's keyword arguments."""
+
     def __init__(self, events=(), raise_exc=None):
         self.events, self.raise_exc = list(events), raise_exc
+        self.requests: list[dict] = []
 
-    def watch(self, resource, **kwargs):
-        yield from self.events
+    def get(self, resource, **kwargs):
+        self.requests.append(kwargs)
         if self.raise_exc:
             raise self.raise_exc
+        return FakeResponse(self.events)
 
 
 def kube_with(dyn) -> Kube:
@@ -224,7 +288,8 @@ def kube_with(dyn) -> Kube:
 
 def test_kube_watch_translates_error_event_410_to_gone():
     dyn = FakeDyn(events=[{"type": "MODIFIED", "raw_object": serving("False")},
-                          {"type": "ERROR", "raw_object": {"code": 410, "reason": "Expired"}}])
+                          {"type": "ERROR", "raw_object": {"code": 410, "reason": "Expired",
+                                                           "message": "too old resource version"}}])
     got = []
     with pytest.raises(Gone):
         for etype, obj in kube_with(dyn).watch(REF.api_version, REF.kind, REF.namespace, name=REF.name):
@@ -238,10 +303,47 @@ def test_kube_watch_translates_http_410_to_gone():
         list(kube_with(dyn).watch(REF.api_version, REF.kind, REF.namespace, name=REF.name, resource_version="254"))
 
 
+def test_kube_watch_has_a_client_side_read_timeout_past_the_server_window():
+    """A hung API server (accepts, never answers, never closes) must end a watch window too."""
+    dyn = FakeDyn(events=[{"type": "MODIFIED", "raw_object": serving("False")}])
+    list(kube_with(dyn).watch(REF.api_version, REF.kind, REF.namespace, name=REF.name, timeout_seconds=5))
+    (req,) = dyn.requests
+    assert req["timeout_seconds"] == 5 and req["field_selector"] == f"metadata.name={REF.name}"
+    connect, read = req["_request_timeout"]
+    assert 5 < read <= 15 and connect <= 5
+
+
+def test_a_call_read_timeout_never_exceeds_its_budget():
+    """tenacity checks its budget between attempts only: one attempt must not outlast a short budget."""
+    seen = []
+
+    def call(**kwargs):
+        seen.append(kwargs["_request_timeout"])
+        return {}
+
+    k = kube_with(None)
+    k._call(call, budget=3)
+    k._call(call)  # the adapter's default budget (1 s in kube_with) -> at least 1 s
+    k.retry_budget = 120
+    k._call(call)
+    assert [read for _, read in seen] == [3, 1, READ_TIMEOUT]
+
+
 # ---- transient or not -------------------------------------------------------------------------
 
 def _ssl(exc):
     return MaxRetryError(None, "/api", reason=SSLError(exc))
+
+
+def _http500(message: str) -> ApiException:
+    exc = ApiException(status=500, reason="Internal Server Error")
+    exc.body = json.dumps({"kind": "Status", "code": 500, "message": message})
+    return exc
+
+
+# What a just-restarted kube-apiserver answered the reliability e2e test's Service apply with.
+RANGE_FULL = ('Internal error occurred: failed to allocate a serviceIP for Service "sonataflow-psql-postgresql": '
+              'range is full')
 
 
 @pytest.mark.parametrize("exc, transient", [
@@ -254,10 +356,43 @@ def _ssl(exc):
     (ApiException(status=429), True),
     (ApiException(status=409), False),
     (ApiException(status=500), False),  # SSA schema errors come back as 500
+    (_http500(".spec.replicas: expected numeric (int or float), got string"), False),
+    (_http500(RANGE_FULL), True),
+    (_http500("etcdserver: leader changed"), True),
     (ApiException(status=403), False),
 ])
 def test_transient_classification(exc, transient):
     assert is_transient(exc) is transient
+
+
+def test_a_control_plane_hiccup_is_retried_briefly_then_reported_as_the_steps_failure(monkeypatch):
+    """The Service IP allocator of a just-restarted API server answers "range is full" for a moment:
+    retried, but for HICCUP_BUDGET only (a really full range must not take the whole budget), and a
+    lasting one is the step's failure with the server's words (exit 5), not "API server unreachable"."""
+    monkeypatch.setattr(kube_module, "HICCUP_BUDGET", 0.4)
+    k = kube_with(None)
+    k.retry_budget = 30
+    calls = []
+
+    def allocate(**_):
+        calls.append(time.monotonic())
+        if len(calls) < 2:
+            raise _http500(RANGE_FULL)
+        return {"ok": True}
+
+    assert k._call(allocate) == {"ok": True}  # the hiccup passed: ridden out
+
+    calls.clear()
+
+    def always_full(**_):
+        calls.append(time.monotonic())
+        raise _http500(RANGE_FULL)
+
+    with pytest.raises(ApiException):
+        k._call(always_full)
+    assert 2 <= len(calls) and calls[-1] - calls[0] < 5  # far inside the 30 s budget
+    with pytest.raises(StepFailed, match="could not apply Service x in y: HTTP 500: .*range is full"):
+        k._translate(_http500(RANGE_FULL), "apply Service x in y")
 
 
 def test_retries_ride_out_a_short_outage_and_are_bounded():
@@ -301,13 +436,13 @@ class LeaseApi:
             self.lease = {**obj, "metadata": {**obj["metadata"], "resourceVersion": "7"}}  # persisted ...
         raise Conflict()  # ... but what the caller sees is the retry's 409
 
-    def get(self, ref):
+    def get(self, ref, budget=None):
         return self.lease
 
     def replace(self, obj):
         self.lease = obj
 
-    def delete(self, ref):
+    def delete(self, ref, budget=None):
         self.lease = None
 
 
