@@ -182,14 +182,15 @@ def wait_one(kube: WaitKube, item: WaitItem, observer: WaitObserver, stop: threa
 def wait_all(kube: WaitKube, items: list[WaitItem], observer: WaitObserver,
              stop: threading.Event | None = None) -> list[WaitStatus]:
     """Wait for every item concurrently; return all outcomes (order of `items`)."""
-    stop = stop or threading.Event()
+    stop = stop or threading.Event()  # the caller's: set by it (or by Ctrl-C here) to stop every wait
+    halt = threading.Event()  # this call's threads only: also set when giving up on stragglers
     results: dict[str, WaitStatus] = {}
     lock = threading.Lock()
     gated = _Gate(observer)
 
     def run(item: WaitItem) -> None:
         try:
-            outcome = wait_one(kube, item, gated, stop)
+            outcome = wait_one(kube, item, gated, halt)
         except Exception as exc:  # noqa: BLE001 - a bug in one item must not hang the others
             outcome = WaitStatus(item, state="failed", reason=f"internal error: {exc!r}", finished=time.monotonic())
             gated.wait_update(outcome)
@@ -204,11 +205,14 @@ def wait_all(kube: WaitKube, items: list[WaitItem], observer: WaitObserver,
     try:
         for t in threads:
             while t.is_alive() and time.monotonic() < give_up:
+                if stop.is_set():
+                    halt.set()
                 t.join(0.2)  # short joins keep the main thread responsive to Ctrl-C
     except BaseException:
         stop.set()
+        halt.set()
         raise
-    stop.set()
+    halt.set()
     with lock:
         gated.close()  # a straggler finishing later must not report over the outcome below
         return [results.get(i.id) or _straggler(i, started, observer) for i in items]

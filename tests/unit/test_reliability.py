@@ -246,6 +246,16 @@ def test_wait_all_gives_up_on_an_item_stuck_in_a_call(monkeypatch):
     assert len(seen.updates) == reported and seen.updates[-1][0] == "timeout"
 
 
+def test_wait_all_leaves_the_callers_stop_event_alone():
+    """The install's steps share one stop event: one wait's end must not stop the next one's items."""
+    stop = threading.Event()
+    for _ in range(2):
+        api = FakeApi(serving("True"), lambda api, point, n: None)
+        (out,) = waiter.wait_all(api, [WaitItem("knative-serving", REF, "condition:Ready", 2.0)], Collect(), stop)
+        assert out.state == "ready", out.reason
+    assert not stop.is_set()
+
+
 # ---- Kube.watch: the two forms of 410 -------------------------------------------------------
 
 class FakeResponse:
