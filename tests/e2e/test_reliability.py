@@ -434,23 +434,24 @@ def test_two_installs_at_once_stay_consistent(fresh_openshift_cluster, second_st
 INTERRUPTED = "stderr: error: interrupted; every step is idempotent: run the same command again to continue"
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=[t.step for t in TARGETS])
-def test_ctrl_c_mid_step_then_rerun_completes(fresh_openshift_cluster, target):
-    cluster = fresh_openshift_cluster
+def signal_mid_step_then_rerun(cluster, target: Target, sig: int, exit_code: int, error_line: str) -> None:
+    """`sig` lands right after the target's trigger line: orch stops in that step with one error
+    line, deletes its lock, and a re-run completes without waiting for a lock, nothing duplicated and
+    the generated secrets unchanged; a further re-run is a no-op."""
     run = OrchRun(cluster, "--timeout", "180", stop_at=target.trigger)
     run.wait_stopped(target.trigger)
-    run.signal(signal.SIGINT)  # delivered as orch resumes, right after the trigger line
+    run.signal(sig)  # delivered as orch resumes, right after the trigger line
     run.signal(signal.SIGCONT)
     code = run.finish(90)
     out = run.text()
-    assert code == 130, out
-    assert run.errors() == [INTERRUPTED], out
+    assert code == exit_code, out
+    assert run.errors() == [error_line], out
     assert "Traceback" not in out
     assert run.headings()[-1] == target.heading_line, out  # it stopped in that step
     leases = [lease["metadata"]["name"] for lease in _items(cluster, "coordination.k8s.io/v1", "Lease",
                                                             "openshift-operators")]
-    assert "orch-install-lock" not in leases, "Ctrl-C left the install lock behind"
-    secrets_after_interrupt = generated_secrets(cluster)
+    assert "orch-install-lock" not in leases, f"{signal.Signals(sig).name} left the install lock behind"
+    secrets_after_signal = generated_secrets(cluster)
 
     code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "60")
     assert code == 0, rerun
@@ -458,8 +459,13 @@ def test_ctrl_c_mid_step_then_rerun_completes(fresh_openshift_cluster, target):
     assert "waiting for the install lock" not in rerun
     assert_one_consistent_install(cluster)
     after = generated_secrets(cluster)
-    assert_same_secrets(secrets_after_interrupt, after)
+    assert_same_secrets(secrets_after_signal, after)
     assert_rerun_is_noop(cluster, after)
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.step for t in TARGETS])
+def test_ctrl_c_mid_step_then_rerun_completes(fresh_openshift_cluster, target):
+    signal_mid_step_then_rerun(fresh_openshift_cluster, target, signal.SIGINT, 130, INTERRUPTED)
 
 
 # ---- 5. the API server behind a load balancer ---------------------------------------------------
@@ -551,34 +557,47 @@ def test_apiserver_killed_behind_a_load_balancer(fresh_openshift_cluster, tmp_pa
 
 # ---- 6. an outage longer than the retry budget ---------------------------------------------------
 
-def test_outage_longer_than_retry_budget_exits_3_and_rerun_completes(fresh_openshift_cluster):
-    """The API server goes down after the PostgreSQL Secret was written (Service and StatefulSet not
-    yet) and stays down past orch's retry budget (shortened with ORCH_API_RETRY_SECONDS): orch gives
-    up with exit 3 and one line naming the server and what it was doing. Once the server is back, a
-    re-run completes from the half-written state and keeps the generated password."""
+# How the API server goes away, how it comes back, and the reason orch's one error line gives.
+OUTAGES = {
+    "down": ("stop_apiserver", "start_apiserver", r"connection refused"),
+    # Frozen (SIGSTOP): each attempt's read timeout is bounded by the budget, so orch does not hang
+    # in a read that never returns. A pooled connection times out reading, a new one in the handshake.
+    "hung": ("freeze_apiserver", "thaw_apiserver",
+             r"(no answer \(read timed out\): the API server is hung or overloaded|connection timed out)"),
+}
+
+
+@pytest.mark.parametrize("outage", list(OUTAGES))
+def test_outage_longer_than_retry_budget_exits_3_and_rerun_completes(fresh_openshift_cluster, outage):
+    """The API server goes down (or hangs) after the PostgreSQL Secret was written (Service and
+    StatefulSet not yet) and stays so past orch's retry budget (shortened with ORCH_API_RETRY_SECONDS):
+    orch gives up, while the server is still away, with exit 3 and one line naming the server, what
+    it was doing and why. Once the server is back, a re-run completes from the half-written state and
+    keeps the generated password."""
     cluster = fresh_openshift_cluster
+    go_away, come_back, reason = OUTAGES[outage]
     target = next(t for t in TARGETS if t.step == "postgres")
     run = OrchRun(cluster, "--timeout", "180", env={"ORCH_API_RETRY_SECONDS": "6"}, stop_at=target.trigger)
     run.wait_stopped(target.trigger)
     try:
         secrets_at_fault = generated_secrets(cluster)
-        cluster.stop_apiserver()
+        getattr(cluster, go_away)()
     finally:
         run.signal(signal.SIGCONT)
     try:
         code = run.finish(120)
     finally:
-        cluster.start_apiserver()
+        getattr(cluster, come_back)()
     out = run.text()
     assert code == 3, out
     errors = run.errors()
     assert len(errors) == 1, out
     assert re.fullmatch(rf"stderr: error: API server {re.escape(cluster.server)} unreachable while trying to "
-                        r"(apply|read) \S+ \S+( in \S+)?: connection refused", errors[0]), errors[0]
+                        rf"(apply|read) \S+ \S+( in \S+)?: {reason}", errors[0]), errors[0]
     assert "Traceback" not in out
     assert run.headings()[-1] == target.heading_line, out
     assert secrets_at_fault.get("postgres-password")
-    # orch could not delete its lock while the server was down; the re-run waits for it to expire.
+    # orch could not delete its lock while the server was away; the re-run waits for it to expire.
     code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "120")
     assert code == 0, rerun
     assert URL in rerun
@@ -597,29 +616,9 @@ TERMINATED = ("stderr: error: terminated (SIGTERM); every step is idempotent: ru
 @pytest.mark.parametrize("target", [t for t in TARGETS if t.step in ("postgres", "operator", "wait")],
                          ids=lambda t: t.step)
 def test_sigterm_mid_step_releases_the_lock_and_rerun_completes(fresh_openshift_cluster, target):
-    """SIGTERM unwinds like Ctrl-C: exit 143 with one line, the install lock deleted (so the re-run
-    does not wait out its 30 s expiry, as it must after SIGKILL), and the re-run completes."""
-    cluster = fresh_openshift_cluster
-    run = OrchRun(cluster, "--timeout", "180", stop_at=target.trigger)
-    run.wait_stopped(target.trigger)
-    run.signal(signal.SIGTERM)  # delivered as orch resumes, right after the trigger line
-    run.signal(signal.SIGCONT)
-    code = run.finish(90)
-    out = run.text()
-    assert code == 143, out
-    assert run.errors() == [TERMINATED], out
-    assert "Traceback" not in out
-    assert run.headings()[-1] == target.heading_line, out
-    leases = [lease["metadata"]["name"] for lease in _items(cluster, "coordination.k8s.io/v1", "Lease",
-                                                            "openshift-operators")]
-    assert "orch-install-lock" not in leases, "SIGTERM left the install lock behind"
-    secrets_after = generated_secrets(cluster)
-
-    code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "60")
-    assert code == 0, rerun
-    assert "waiting for the install lock" not in rerun
-    assert_one_consistent_install(cluster)
-    assert_same_secrets(secrets_after, generated_secrets(cluster))
+    """SIGTERM (kill, a CI job's timeout) unwinds like Ctrl-C: exit 143, and the lock is deleted, so
+    the re-run does not wait out its 30 s expiry as it must after SIGKILL."""
+    signal_mid_step_then_rerun(fresh_openshift_cluster, target, signal.SIGTERM, 143, TERMINATED)
 
 
 # ---- 8. a hung API server (accepts connections, never answers) -----------------------------------
@@ -663,34 +662,4 @@ def test_hung_apiserver_while_waiting_times_out_instead_of_hanging(fresh_openshi
     assert URL in rerun
     eventually(lambda: _lock_expired_or_gone(cluster), 45, what="the unreleased install lock to expire")
     assert_one_consistent_install(cluster, expired_lock_ok=True)
-    assert_same_secrets(secrets_at_fault, generated_secrets(cluster))
-
-
-def test_hung_apiserver_mid_step_exits_3_naming_the_silence(fresh_openshift_cluster):
-    """Frozen right after the PostgreSQL Secret was written, with a 6 s retry budget: each attempt's
-    read timeout is bounded by the budget, so orch exits 3 with one line while the server is still
-    frozen, instead of hanging in a read that never returns. The re-run completes."""
-    cluster = fresh_openshift_cluster
-    target = next(t for t in TARGETS if t.step == "postgres")
-    run = OrchRun(cluster, "--timeout", "180", env={"ORCH_API_RETRY_SECONDS": "6"}, stop_at=target.trigger)
-    run.wait_stopped(target.trigger)
-    secrets_at_fault = generated_secrets(cluster)
-    cluster.freeze_apiserver()
-    try:
-        run.signal(signal.SIGCONT)
-        code = run.finish(120)
-    finally:
-        cluster.thaw_apiserver()
-    out = run.text()
-    assert code == 3, out
-    errors = run.errors()
-    assert len(errors) == 1, out
-    assert re.fullmatch(rf"stderr: error: API server {re.escape(cluster.server)} unreachable while trying to "
-                        r"(apply|read) \S+ \S+( in \S+)?: (no answer \(read timed out\): the API server is hung "
-                        r"or overloaded|connection timed out)", errors[0]), errors[0]
-    assert run.headings()[-1] == target.heading_line, out
-
-    code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "120")
-    assert code == 0, rerun
-    assert_one_consistent_install(cluster)
     assert_same_secrets(secrets_at_fault, generated_secrets(cluster))
