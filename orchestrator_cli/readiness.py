@@ -5,6 +5,8 @@ No cluster access here; tolerate missing/null status everywhere (a fresh CR has 
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -174,6 +176,10 @@ def pod_failure(pod: Obj) -> str | None:
         msg = sched.get("message") or ""
         if "unbound" in msg and "PersistentVolumeClaim" in msg:
             return None  # the PVC is still binding; the scheduler retries by itself
+        if re.search(r'persistentvolumeclaim "[^"]+" not found', msg):
+            # The scheduler saw the pod before the claim the StatefulSet controller created with it
+            # (its cache lags, e.g. after an API server restart); it retries when the claim shows up.
+            return None
         return f"pod {name} is Unschedulable: {msg}"
     return None
 

@@ -70,6 +70,14 @@ def test_unbound_pvc_is_not_a_failure():
     assert r.pod_failure(pod(sched="0/3 nodes: pod has unbound immediate PersistentVolumeClaims")) is None
 
 
+def test_claim_not_yet_seen_by_the_scheduler_is_not_a_failure():
+    # Seen in the reliability e2e right after an API server restart: the StatefulSet controller had
+    # created the claim, the scheduler's cache had not caught up yet.
+    msg = '0/3 nodes are available: persistentvolumeclaim "data-sonataflow-psql-postgresql-0" not found.'
+    assert r.pod_failure(pod(sched=msg)) is None
+    assert r.pod_failure(pod(sched="0/3 nodes are available: 3 Insufficient cpu.")) is not None
+
+
 def test_token_secret():
     assert isinstance(r.token_secret({"data": {}}), r.Waiting)
     assert isinstance(r.token_secret({"data": {"token": "eA=="}}), r.Ready)
