@@ -176,9 +176,10 @@ def pod_failure(pod: Obj) -> str | None:
         msg = sched.get("message") or ""
         if "unbound" in msg and "PersistentVolumeClaim" in msg:
             return None  # the PVC is still binding; the scheduler retries by itself
-        if re.search(r'persistentvolumeclaim "[^"]+" not found', msg):
-            # The scheduler saw the pod before the claim the StatefulSet controller created with it
-            # (its cache lags, e.g. after an API server restart); it retries when the claim shows up.
+        if re.search(r'persistentvolume(claim)? "[^"]+" not found', msg):
+            # The scheduler's cache has not caught up with the claim the StatefulSet controller created
+            # with the pod, or with the volume the provisioner bound to it (it lags e.g. after an API
+            # server restart); it retries by itself when they show up.
             return None
         return f"pod {name} is Unschedulable: {msg}"
     return None

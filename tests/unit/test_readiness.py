@@ -70,10 +70,13 @@ def test_unbound_pvc_is_not_a_failure():
     assert r.pod_failure(pod(sched="0/3 nodes: pod has unbound immediate PersistentVolumeClaims")) is None
 
 
-def test_claim_not_yet_seen_by_the_scheduler_is_not_a_failure():
+def test_claim_or_volume_not_yet_seen_by_the_scheduler_is_not_a_failure():
     # Seen in the reliability e2e right after an API server restart: the StatefulSet controller had
     # created the claim, the scheduler's cache had not caught up yet.
     msg = '0/3 nodes are available: persistentvolumeclaim "data-sonataflow-psql-postgresql-0" not found.'
+    assert r.pod_failure(pod(sched=msg)) is None
+    # ... and the same for the volume the provisioner bound to the claim (seen in CI).
+    msg = '0/3 nodes are available: persistentvolume "pvc-373401fe-15e4-42d2-8b25-91146537c192" not found.'
     assert r.pod_failure(pod(sched=msg)) is None
     assert r.pod_failure(pod(sched="0/3 nodes are available: 3 Insufficient cpu.")) is not None
 
