@@ -249,6 +249,7 @@ class Kube:
         # short budget (tenacity only checks its stop condition between attempts).
         kwargs.setdefault("_request_timeout", (CONNECT_TIMEOUT, max(1.0, min(READ_TIMEOUT, budget))))
         kwargs.setdefault("serializer", _raw)
+
         def out_of_time(rs) -> bool:
             spent = rs.seconds_since_start or 0.0
             hiccup = rs.outcome is not None and server_hiccup(rs.outcome.exception())

@@ -6,7 +6,6 @@ No cluster access here; tolerate missing/null status everywhere (a fresh CR has 
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
