@@ -10,8 +10,12 @@ from pathlib import Path
 import yaml
 
 
-def eventually(predicate, timeout: float = 60, interval: float = 0.25, what: str = "condition"):
-    """Returns predicate()'s first truthy value, or fails the test after `timeout` seconds."""
+def eventually(predicate, timeout: float = 60, interval: float = 0.25, what: str = "condition",
+               describe=None):
+    """Returns predicate()'s first truthy value, or fails the test after `timeout` seconds.
+
+    `describe()` (optional) tells what was seen instead; it goes on the failure's one line, which is
+    what CI's short summary keeps."""
     deadline = time.monotonic() + timeout
     last_exc = None
     while time.monotonic() < deadline:
@@ -22,7 +26,15 @@ def eventually(predicate, timeout: float = 60, interval: float = 0.25, what: str
         except Exception as exc:  # not there yet
             last_exc = exc
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {last_exc})" if last_exc else ""))
+    message = f"timed out after {timeout}s waiting for {what}"
+    if last_exc:
+        message += f" (last error: {last_exc})"
+    if describe is not None:
+        try:
+            message += f"; seen: {describe()}"
+        except Exception as exc:  # noqa: BLE001 - a diagnosis must not hide the timeout
+            message += f"; could not describe the state: {exc}"
+    raise AssertionError(message)
 
 
 def condition_status(obj: dict, cond_type: str) -> str | None:

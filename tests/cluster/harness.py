@@ -302,7 +302,10 @@ class Cluster:
             f"--cert-dir={self.work_dir / 'kcm-certs'}", always_allow,
             f"--service-account-private-key-file={self.sa_private}", f"--root-ca-file={self.ca.cert_path}",
             "--use-service-account-credentials=true", "--controllers=*",
-            "--node-monitor-grace-period=40s", "--kube-api-qps=100", "--kube-api-burst=200",
+            # Without leader election the controller-manager's watches back off up to 30 s after an
+            # API server restart; with a 40 s grace it then takes the kwok nodes for dead and marks
+            # every pod NotReady (a PostgreSQL blip the restart tests never meant to inject).
+            "--node-monitor-grace-period=120s", "--kube-api-qps=100", "--kube-api-burst=200",
             "--concurrent-deployment-syncs=10", "--concurrent-statefulset-syncs=10",
         ])
         sched = self._component("kube-scheduler", [
@@ -330,7 +333,7 @@ class Cluster:
         kwok.check_alive()
 
     def _write_kwok_config(self) -> None:
-        """kwok's own stages (from its module), with pod-ready skipping fault-injected pods."""
+        """kwok's own stages (from its module), with pod-ready skipping fault-injected pods, plus ours."""
         stages = []
         for path in sorted((self.bin_dir / "kwok-stages").glob("*.yaml")):
             for doc in yaml.safe_load_all(path.read_text()):
@@ -339,7 +342,8 @@ class Cluster:
                         {"key": '.metadata.labels["sim.orch.dev/pod-fault"]', "operator": "DoesNotExist"})
                 if doc:
                     stages.append(doc)
-        stages += [d for d in yaml.safe_load_all((HERE / "kwok" / "fault-stages.yaml").read_text()) if d]
+        for path in sorted((HERE / "kwok").glob("*.yaml")):
+            stages += [d for d in yaml.safe_load_all(path.read_text()) if d]
         (self.work_dir / "kwok.yaml").write_text(yaml.safe_dump_all(stages))
 
     def _create_nodes(self) -> None:

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.openshift
 
 REPO = Path(__file__).resolve().parents[2]
 OPS = "openshift-operators"
+NODES = K.Res("", "v1", "nodes", "Node", False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,9 +70,34 @@ def csv_phase(kube, name, ns):
     return (csv or {}).get("status", {}).get("phase")
 
 
+def describe_namespace(kube, ns, *res_names):
+    """One line on what blocks a namespace's workloads: the named objects' status, each pod's phase
+    and unmet conditions, and node taints (for a CI failure's summary line)."""
+    def unmet(status):
+        return " ".join(f"{c['type']}={c['status']}({c.get('reason', '')}: {c.get('message', '')})"
+                        for c in status.get("conditions") or [] if c.get("status") != "True")
+
+    parts = []
+    for res, name in res_names:
+        obj = kube.get(res, name, ns)
+        st = (obj or {}).get("status") or {}
+        parts.append(f"{res.kind} {name}: " + ("absent" if obj is None else
+                                              f"{st.get('phase', '')} {st.get('reason', '')} "
+                                              f"{st.get('message', '')} {unmet(st)}".strip()))
+    for pod in kube.items(K.PODS, ns):
+        st = pod.get("status") or {}
+        parts.append(f"pod {pod['metadata']['name']} {st.get('phase')} {unmet(st)}".strip())
+    for node in kube.items(NODES):
+        taints = [t["key"] for t in node.get("spec", {}).get("taints") or []]
+        if taints:
+            parts.append(f"node {node['metadata']['name']} taints {taints}")
+    return "; ".join(parts) or f"nothing in {ns}"
+
+
 def wait_csv(kube, name, ns, phase="Succeeded", timeout=60):
     return eventually(lambda: csv_phase(kube, name, ns) == phase and kube.get(K.CSVS, name, ns),
-                      timeout, what=f"CSV {ns}/{name} phase {phase}")
+                      timeout, what=f"CSV {ns}/{name} phase {phase}",
+                      describe=lambda: describe_namespace(kube, ns, (K.CSVS, name)))
 
 
 def wait_cond(kube, res, name, ns, ctype, status="True", timeout=90):
@@ -80,13 +106,15 @@ def wait_cond(kube, res, name, ns, ctype, status="True", timeout=90):
         c = K.get_condition(obj or {}, ctype)
         return obj if c and c.get("status") == status else None
     return eventually(check, timeout, interval=0.5,
-                      what=f"{res.kind} {ns}/{name} condition {ctype}={status}")
+                      what=f"{res.kind} {ns}/{name} condition {ctype}={status}",
+                      describe=lambda: describe_namespace(kube, ns, (res, name)))
 
 
 def wait_available(kube, name, ns, timeout=90):
     return eventually(lambda: K.deployment_available(kube.get(K.DEPLOYMENTS, name, ns)) and
                       kube.get(K.DEPLOYMENTS, name, ns), timeout, interval=0.5,
-                      what=f"Deployment {ns}/{name} Available")
+                      what=f"Deployment {ns}/{name} Available",
+                      describe=lambda: describe_namespace(kube, ns, (K.DEPLOYMENTS, name)))
 
 
 def pods_of(kube, dep_name, ns):
@@ -514,8 +542,8 @@ def test_platform_services_wait_for_postgres(fresh_openshift_cluster):
     """data-index/jobs-service crash-loop until the platform's PostgreSQL is reachable."""
     kube = kube_of(fresh_openshift_cluster)
     subscribe(kube, "logic-operator-rhel8", "openshift-serverless-logic", channel="alpha",
-              starting_csv="logic-operator-rhel8.v1.35.0")
-    wait_csv(kube, "logic-operator-rhel8.v1.35.0", "openshift-serverless-logic")
+              starting_csv="logic-operator-rhel8.v1.36.0")  # the channel head: no upgrade follows
+    wait_csv(kube, "logic-operator-rhel8.v1.36.0", "openshift-serverless-logic")
     ensure_ns(kube, "wf")
     kube.create(K.SONATAFLOWPLATFORMS, {"metadata": {"name": "sonataflow-platform",
                                                      "namespace": "wf"},
@@ -528,7 +556,8 @@ def test_platform_services_wait_for_postgres(fresh_openshift_cluster):
                    for p in pods_of(kube, dep, "wf")
                    for cs in p.get("status", {}).get("containerStatuses") or [])
     eventually(lambda: crashing("sonataflow-platform-data-index-service") and
-               crashing("sonataflow-platform-jobs-service"), 60, what="services crash-loop")
+               crashing("sonataflow-platform-jobs-service"), 60, what="services crash-loop",
+               describe=lambda: describe_namespace(kube, "wf"))
     sfp = wait_cond(kube, K.SONATAFLOWPLATFORMS, "sonataflow-platform", "wf", "Succeed", "False")
     assert "PostgreSQL service wf/db has no ready endpoint" in \
         K.get_condition(sfp, "Succeed")["message"]
