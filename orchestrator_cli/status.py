@@ -18,6 +18,7 @@ from typing import Any, Callable
 from orchestrator_cli import readiness
 from orchestrator_cli.checks import Check, CheckFailed, CheckResult, Skip, run_checks
 from orchestrator_cli.detect import Installation
+from orchestrator_cli.hints import DATA_INDEX_ID, hint_for
 from orchestrator_cli.kube import NotServed, Ref
 from orchestrator_cli.ownership import is_managed
 from orchestrator_cli.workflow_ns import SONATAFLOW_API, NamespaceReport, assess_all, namespace_check
@@ -25,25 +26,6 @@ from orchestrator_cli.workflow_ns import SONATAFLOW_API, NamespaceReport, assess
 OLM = "operators.coreos.com/v1alpha1"
 ZIP_BOMB = "Zip bomb detected"
 DYNAMIC_PLUGINS_INIT = "install-dynamic-plugins"
-DATA_INDEX_ID = "data-index"
-
-HINTS = {
-    "operator": "OLM installs the operator: kubectl -n {ns} describe csv {name}",
-    "operator-deployment": "kubectl -n {ns} describe deployment {name}; OLM re-creates it from the CSV",
-    "orchestrator-cr": "the operator reports render/install errors in the CR's conditions: "
-                       "kubectl -n {ns} describe orchestrator {name}",
-    "knative-openshift": "the OpenShift Serverless operator: kubectl -n {ns} describe deployment {name}",
-    "knative-eventing": "reconciled by the OpenShift Serverless operator: kubectl -n {ns} describe knativeeventing {name}",
-    "knative-serving": "reconciled by the OpenShift Serverless operator: kubectl -n {ns} describe knativeserving {name}",
-    "logic-operator": "the OpenShift Serverless Logic operator: kubectl -n {ns} describe deployment {name}",
-    "sonataflow-platform": "kubectl -n {ns} describe sonataflowplatform {name}",
-    DATA_INDEX_ID: "workflows appear in RHDH only through data-index; it needs PostgreSQL at start-up: "
-                   "kubectl -n {ns} logs deployment/{name}",
-    "jobs-service": "it needs PostgreSQL at start-up: kubectl -n {ns} logs deployment/{name}",
-    "backstage-cr": "reconciled by the RHDH operator: kubectl -n {ns} describe backstage {name}",
-    "backstage": "kubectl -n {ns} describe deployment {name}; kubectl -n {ns} logs deployment/{name} --all-containers",
-    "postgres": "kubectl -n {ns} describe statefulset {name}",
-}
 
 
 @dataclass(frozen=True)
@@ -223,14 +205,11 @@ def _item_check(snapshot: Snapshot, item: Item) -> Check:
         state = "failed" if isinstance(verdict, readiness.Failed) else "not ready"
         raise CheckFailed(f"{state}: {verdict.reason}", details)
 
-    hint = HINTS.get(item.id, "kubectl -n {ns} describe {kind} {name}").format(
-        ns=ref.namespace, name=ref.name, kind=ref.kind.lower())
-    return Check(id=item.id, description=str(ref), hint=hint, run=run, category="components")
+    return Check(id=item.id, description=str(ref), hint=hint_for(item.id, ref), run=run, category="components")
 
 
 def _workflow_check(snapshot: Snapshot, wf: dict) -> Check:
     ns, name = wf["metadata"]["namespace"], wf["metadata"]["name"]
-    inst = snapshot.inst
     enabled = {r.name: r for r in snapshot.namespaces}
 
     def run(_ctx) -> str:

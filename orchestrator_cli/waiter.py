@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from orchestrator_cli import readiness
+from orchestrator_cli.hints import hint_for
 from orchestrator_cli.kube import SHORT_BUDGET, Gone, NotServed, Ref
 
 WATCH_WINDOW = 5  # seconds per watch request; pods are re-checked between windows
@@ -256,5 +257,6 @@ def as_error_details(outcomes: list[WaitStatus]) -> list[str]:
     for o in outcomes:
         lines.append(f"{o.item.id} ({o.item.ref}): {o.reason}")
         lines.extend(f"    {d}" for d in o.details)
+        lines.append(f"    hint: {hint_for(o.item.id, o.item.ref)}")
     return lines
 

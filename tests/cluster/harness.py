@@ -231,7 +231,6 @@ class Cluster:
             return resp.status == 200
 
     def start_apiserver(self) -> None:
-        d = self.pki_dir
         apiserver = self._component("kube-apiserver", [
             str(self.bin_dir / "kube-apiserver"),
             f"--etcd-servers=http://127.0.0.1:{self.etcd_port}",
@@ -240,7 +239,7 @@ class Cluster:
             f"--cert-dir={self.work_dir / 'apiserver-certs'}",
             f"--tls-cert-file={self.serving_cert[0]}", f"--tls-private-key-file={self.serving_cert[1]}",
             f"--client-ca-file={self.ca.cert_path}",
-            f"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-account-key-file={self.sa_public}",
             f"--service-account-signing-key-file={self.sa_private}",
             "--authorization-mode=Node,RBAC", f"--service-cluster-ip-range={SERVICE_CIDR}",

@@ -237,6 +237,9 @@ def test_never_ready_times_out_while_others_finish_and_crashloop_fails_fast(fres
         assert waits[other]["state"] == "ready", waits[other]
     assert elapsed < 90
     assert "jobs-service" in report["error"]["message"]
+    # each failed item ends with where to look next
+    assert "    hint: it needs PostgreSQL at start-up: kubectl -n sonataflow-infra logs " \
+           "deployment/sonataflow-platform-jobs-service" in report["error"]["details"]
 
 
 def test_install_killed_midway_completes_on_rerun(fresh_openshift_cluster):

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from orchestrator_cli.cli import app
 from orchestrator_cli.kube import Gone, Ref
 from orchestrator_cli.lock import InstallLock, expired
-from orchestrator_cli.waiter import WaitItem, wait_one
+from orchestrator_cli.waiter import WaitItem, WaitStatus, as_error_details, wait_one
 
 runner = CliRunner()
 
@@ -102,6 +102,24 @@ def test_waiter_fails_fast_on_crashloop_with_events():
     assert out.state == "failed" and "CrashLoopBackOff" in out.reason
     assert out.elapsed < 5
     assert any("back-off" in d for d in out.details) and any(d.startswith("condition Available") for d in out.details)
+
+
+def test_failure_details_end_each_item_with_its_hint():
+    data_index = WaitItem("data-index", Ref("apps/v1", "Deployment", "sfp-data-index-service", "sonataflow-infra"),
+                          "deployment", 300)
+    crd = WaitItem("crd", Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", "orchestrators.rhdh.redhat.com"),
+                   "crd", 300)
+    lines = as_error_details([WaitStatus(data_index, "failed", "CrashLoopBackOff", details=["event x"]),
+                              WaitStatus(crd, "timeout", "not ready after 300s")])
+    assert lines == [
+        "data-index (Deployment sfp-data-index-service in sonataflow-infra): CrashLoopBackOff",
+        "    event x",
+        "    hint: workflows appear in RHDH only through data-index; it needs PostgreSQL at start-up: "
+        "kubectl -n sonataflow-infra logs deployment/sfp-data-index-service",
+        "crd (CustomResourceDefinition orchestrators.rhdh.redhat.com): not ready after 300s",
+        # cluster-scoped: no -n
+        "    hint: kubectl describe customresourcedefinition orchestrators.rhdh.redhat.com",
+    ]
 
 
 def test_waiter_times_out_with_its_own_deadline():

@@ -18,7 +18,6 @@ import threading
 import time
 
 import pytest
-import urllib3
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, SSLError
 
