@@ -120,4 +120,4 @@ def build_config(resolved: dict[str, Resolved]) -> InstallConfig:
 
 
 # Waits orch adds around the upstream list; they accept --item-timeout too.
-INTERNAL_WAIT_IDS = {"postgres", "operator", "token", "crd", "orchestrator-cr"}
+INTERNAL_WAIT_IDS = {"postgres", "postgres-service", "operator", "token", "crd", "orchestrator-cr"}

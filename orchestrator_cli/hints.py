@@ -23,6 +23,8 @@ _HINTS = {
     "backstage-cr": "reconciled by the RHDH operator: kubectl -n {ns} describe backstage {name}",
     "backstage": "kubectl -n {ns} describe deployment {name}; kubectl -n {ns} logs deployment/{name} --all-containers",
     "postgres": "kubectl -n {ns} describe statefulset {name}",
+    "postgres-service": "data-index and jobs-service cannot reach PostgreSQL until its Service has a ready endpoint: "
+                        "kubectl -n {ns} get endpointslices -l kubernetes.io/service-name={name}",
 }
 _DEFAULT = "kubectl{ns_flag} describe {kind} {name}"
 

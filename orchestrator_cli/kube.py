@@ -334,7 +334,8 @@ class Kube:
         return {r.get("kind") for r in out.get("resources") or [] if "/" not in r.get("name", "")}
 
     def watch(self, api_version: str, kind: str, namespace: str | None, *, name: str | None = None,
-              resource_version: str | None = None, timeout_seconds: int = 30) -> Iterator[tuple[str, dict]]:
+              label_selector: str | None = None, resource_version: str | None = None,
+              timeout_seconds: int = 30) -> Iterator[tuple[str, dict]]:
         """One watch window (no retries: the waiter relists on any error). Raises Gone on 410.
 
         The server ends the window after timeout_seconds; the client gives up a few seconds after
@@ -349,6 +350,7 @@ class Kube:
             # Watch.stream directly (not DynamicClient.watch, which takes no client-side timeout).
             for event in w.stream(res.get, namespace=namespace,
                                   field_selector=f"metadata.name={name}" if name else None,
+                                  label_selector=label_selector,
                                   resource_version=resource_version, serialize=False,
                                   timeout_seconds=timeout_seconds,
                                   _request_timeout=(CONNECT_TIMEOUT, timeout_seconds + CONNECT_TIMEOUT)):

@@ -63,6 +63,7 @@ def required_permissions(config) -> list[Permission]:
         out += _p("get create patch", "", "secrets", wf)
         out += _p("get create patch", "", "services", wf)
         out += _p("get create patch list watch", "apps", "statefulsets", wf)
+        out += _p("list watch", "discovery.k8s.io", "endpointslices", wf)
     out += _p("list watch", "sonataflow.org", "sonataflowplatforms", wf)
     out += _p("list", "networking.k8s.io", "networkpolicies", wf)
     out += _p("list watch", "operator.knative.dev", "knativeservings", "knative-serving")

@@ -153,6 +153,19 @@ def token_secret(obj: Obj | None) -> State:
     return Waiting("waiting for the token controller to populate the token")
 
 
+def service_endpoints(selected: Obj | None) -> State:
+    """A Service's EndpointSlices ({"items": [...]}, see WaitItem.selector): ready once one endpoint is
+    ready, i.e. the Service really reaches a pod (what data-index needs of PostgreSQL at start-up)."""
+    slices = (selected or {}).get("items") or []
+    endpoints = [ep for s in slices for ep in s.get("endpoints") or []]
+    ready = [ep for ep in endpoints if (ep.get("conditions") or {}).get("ready") is not False]  # unset means ready
+    if ready:
+        return Ready(f"{len(ready)} ready endpoint(s)")
+    if endpoints:
+        return Waiting(f"no ready endpoint yet ({len(endpoints)} not ready)")
+    return Waiting("no endpoint yet" if slices else "no EndpointSlice for the Service yet")
+
+
 # Pod failure reasons that will not fix themselves: fail the item at once.
 FATAL_WAITING_REASONS = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
                          "ErrImageNeverPull", "CreateContainerError")
@@ -191,6 +204,7 @@ PREDICATES: dict[str, Callable[[Obj | None], State]] = {
     "installplan": installplan,
     "crd": crd_established,
     "token": token_secret,
+    "endpoints": service_endpoints,
 }
 
 

@@ -26,7 +26,8 @@ class WaitKube(Protocol):
     def list(self, api_version: str, kind: str, namespace: str | None = None, *, label_selector: str | None = None,
              field_selector: str | None = None, budget: float | None = None) -> tuple[list[dict], str | None]: ...
     def watch(self, api_version: str, kind: str, namespace: str | None, *, name: str | None = None,
-              resource_version: str | None = None, timeout_seconds: int = 30): ...
+              label_selector: str | None = None, resource_version: str | None = None,
+              timeout_seconds: int = 30): ...
     def events_for(self, ref: Ref, limit: int = 5) -> list[str]: ...
 
 
@@ -36,6 +37,9 @@ class WaitItem:
     ref: Ref
     ready: str  # readiness predicate name (readiness.predicate_for)
     timeout: float
+    # With a label selector the item is every object of ref's kind it selects (objects with
+    # generated names, e.g. a Service's EndpointSlices); the predicate sees {"items": [...]}.
+    selector: str | None = None
 
 
 @dataclass
@@ -82,6 +86,33 @@ def describe(kube: WaitKube, item: WaitItem, obj: dict | None) -> list[str]:
     for e in kube.events_for(item.ref):
         lines.append(f"event {e}")
     return lines
+
+
+def _list(kube: WaitKube, item: WaitItem, budget: float) -> tuple[dict[str, dict], str | None]:
+    """The item's objects by name, and the list's resourceVersion."""
+    ref = item.ref
+    if item.selector:
+        items, rv = kube.list(ref.api_version, ref.kind, ref.namespace, label_selector=item.selector, budget=budget)
+    else:
+        items, rv = kube.list(ref.api_version, ref.kind, ref.namespace, field_selector=f"metadata.name={ref.name}",
+                              budget=budget)
+    return {(o.get("metadata") or {}).get("name", ""): o for o in items}, rv
+
+
+def _watch(kube: WaitKube, item: WaitItem, rv: str | None, window: int):
+    ref = item.ref
+    if item.selector:
+        return kube.watch(ref.api_version, ref.kind, ref.namespace, label_selector=item.selector,
+                          resource_version=rv, timeout_seconds=window)
+    return kube.watch(ref.api_version, ref.kind, ref.namespace, name=ref.name, resource_version=rv,
+                      timeout_seconds=window)
+
+
+def _view(item: WaitItem, members: dict[str, dict]) -> dict | None:
+    """What the predicate judges: the named object (None while absent), or all selected objects."""
+    if item.selector:
+        return {"items": [members[n] for n in sorted(members)]}
+    return members.get(item.ref.name)
 
 
 def _pod_failure(kube: WaitKube, item: WaitItem, obj: dict | None) -> str | None:
@@ -135,9 +166,8 @@ def wait_one(kube: WaitKube, item: WaitItem, observer: WaitObserver, stop: threa
     while not stop.is_set():
         try:
             # Retries end with the item's own deadline, not the adapter's longer budget.
-            items, rv = kube.list(ref.api_version, ref.kind, ref.namespace, field_selector=f"metadata.name={ref.name}",
-                                  budget=max(1.0, deadline - clock()))
-            obj = items[0] if items else None
+            members, rv = _list(kube, item, budget=max(1.0, deadline - clock()))
+            obj = _view(item, members)
             verdict = evaluate()
             if not isinstance(verdict, readiness.Waiting):
                 return settle("ready" if isinstance(verdict, readiness.Ready) else "failed", verdict.reason)
@@ -146,10 +176,14 @@ def wait_one(kube: WaitKube, item: WaitItem, observer: WaitObserver, stop: threa
                 if remaining <= 0:
                     return settle("timeout", f"not ready after {item.timeout:.0f}s: {status.reason}")
                 window = max(1, min(WATCH_WINDOW, int(remaining) + 1))
-                for etype, raw in kube.watch(ref.api_version, ref.kind, ref.namespace, name=ref.name,
-                                             resource_version=rv, timeout_seconds=window):
-                    rv = (raw.get("metadata") or {}).get("resourceVersion") or rv
-                    obj = None if etype == "DELETED" else raw
+                for etype, raw in _watch(kube, item, rv, window):
+                    meta = raw.get("metadata") or {}
+                    rv = meta.get("resourceVersion") or rv
+                    if etype == "DELETED":
+                        members.pop(meta.get("name", ""), None)
+                    else:
+                        members[meta.get("name", "")] = raw
+                    obj = _view(item, members)
                     verdict = evaluate()
                     if not isinstance(verdict, readiness.Waiting):
                         break

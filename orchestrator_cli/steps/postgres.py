@@ -60,6 +60,13 @@ class PostgresStep(Step):
         c = ctx.config
         if c.postgres_external:
             return
-        item = WaitItem("postgres", Ref("apps/v1", "StatefulSet", c.postgres_service, c.workflow_namespace),
+        pods = WaitItem("postgres", Ref("apps/v1", "StatefulSet", c.postgres_service, c.workflow_namespace),
                         "statefulset", c.timeout_for("postgres"))
-        run_waits(ctx, [item], "PostgreSQL")
+        # Ready pods are not enough: data-index and jobs-service, started next, crash-loop unless the
+        # Service already routes to PostgreSQL (the endpoint controller can lag, e.g. after an API
+        # server restart).
+        service = WaitItem("postgres-service",
+                           Ref("discovery.k8s.io/v1", "EndpointSlice", c.postgres_service, c.workflow_namespace),
+                           "endpoints", c.timeout_for("postgres-service"),
+                           selector=f"kubernetes.io/service-name={c.postgres_service}")
+        run_waits(ctx, [pods, service], "PostgreSQL")

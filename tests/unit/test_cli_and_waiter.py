@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 
 from orchestrator_cli.cli import app
 from orchestrator_cli.kube import Gone, Ref
+from orchestrator_cli.readiness import Ready, service_endpoints
 from orchestrator_cli.lock import InstallLock, expired
 from orchestrator_cli.waiter import WaitItem, WaitStatus, as_error_details, wait_one
 
@@ -102,6 +103,52 @@ def test_waiter_fails_fast_on_crashloop_with_events():
     assert out.state == "failed" and "CrashLoopBackOff" in out.reason
     assert out.elapsed < 5
     assert any("back-off" in d for d in out.details) and any(d.startswith("condition Available") for d in out.details)
+
+
+def endpoint_slice(name, *ready):
+    return {"metadata": {"name": name, "resourceVersion": "3", "labels": {"kubernetes.io/service-name": "db"}},
+            "endpoints": [{"addresses": ["10.0.0.1"], "conditions": {"ready": r}} for r in ready]}
+
+
+class FakeSliceKube:
+    """A Service's EndpointSlices: listed by label, then watch events (a slice added, one deleted)."""
+
+    def __init__(self, listed, events):
+        self.listed, self.events, self.selectors = listed, events, []
+
+    def list(self, api_version, kind, namespace=None, *, label_selector=None, field_selector=None, budget=None):
+        self.selectors.append(("list", label_selector, field_selector))
+        return list(self.listed), "1"
+
+    def watch(self, api_version, kind, namespace, *, name=None, label_selector=None, resource_version=None,
+              timeout_seconds=30):
+        self.selectors.append(("watch", label_selector, name))
+        yield from self.events
+        self.events = []
+
+    def events_for(self, ref, limit=5):
+        return []
+
+
+def test_selected_item_is_ready_when_any_selected_slice_has_a_ready_endpoint():
+    kube = FakeSliceKube([endpoint_slice("db-a", False)],
+                         [("ADDED", endpoint_slice("db-b")), ("DELETED", endpoint_slice("db-a", False)),
+                          ("MODIFIED", endpoint_slice("db-b", True))])
+    item = WaitItem("postgres-service", Ref("discovery.k8s.io/v1", "EndpointSlice", "db", "ns"), "endpoints", 10,
+                    selector="kubernetes.io/service-name=db")
+    collect = Collect()
+    out = wait_one(kube, item, collect, threading.Event())
+    assert out.state == "ready" and out.reason == "1 ready endpoint(s)"
+    assert ("waiting", "no ready endpoint yet (1 not ready)") in collect.updates
+    assert ("waiting", "no endpoint yet") in collect.updates  # db-b added empty, db-a deleted
+    assert kube.selectors == [("list", "kubernetes.io/service-name=db", None),
+                              ("watch", "kubernetes.io/service-name=db", None)]
+
+
+def test_service_endpoints_predicate():
+    assert service_endpoints(None).reason == "no EndpointSlice for the Service yet"
+    assert service_endpoints({"items": [endpoint_slice("a")]}).reason == "no endpoint yet"
+    assert isinstance(service_endpoints({"items": [endpoint_slice("a", False, None)]}), Ready)  # unset: ready
 
 
 def test_failure_details_end_each_item_with_its_hint():
