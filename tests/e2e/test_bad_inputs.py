@@ -55,7 +55,8 @@ I = ("install", "--use-default")  # noqa: E741 - the command most rows exercise
 BAD_NAME = "use lower-case letters, digits and '-', starting and ending with a letter or digit"
 RESERVED = "is reserved for the platform (kube-*, openshift-*, default); choose another name"
 KNOWN_WAITS = ("backstage, backstage-cr, crd, data-index, jobs-service, knative-eventing, knative-openshift, "
-               "knative-serving, logic-operator, operator, orchestrator-cr, postgres, sonataflow-platform, token")
+               "knative-serving, logic-operator, operator, orchestrator-cr, postgres, postgres-service, sonataflow-platform, "
+               "token")
 CTRL_C, CTRL_D, ENTER, CLEAR = b"\x03", b"\x04", b"\r", b"\x7f" * 40
 NEW_RHDH = rb"Setup for a new RHDH deployment\?"
 WF_NS = rb"Enter workflow namespace"
