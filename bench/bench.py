@@ -18,10 +18,11 @@ import threading
 import time
 from pathlib import Path
 
+from tests.cluster.audit import AuditLog  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.cluster.audit import AuditLog  # noqa: E402
 
 PY = sys.executable
 ORCH = str(Path(PY).parent / "orch")
@@ -107,7 +108,7 @@ class Poller(threading.Thread):
 
     def __init__(self, cluster, start: float):
         super().__init__(daemon=True)
-        from orchestrator_cli.kube import connect
+        from orchestrator_cli.kube.client import connect
 
         self.kube = connect(str(cluster.kubeconfig))
         self.kube.api_client.user_agent = "bench-poller"  # not counted as orch's requests
@@ -117,7 +118,7 @@ class Poller(threading.Thread):
         self.stop = threading.Event()
 
     def _get(self, path: str):
-        from orchestrator_cli.kube import _raw
+        from orchestrator_cli.kube.client import _raw
 
         return self.kube.dyn.request("get", path, serializer=_raw, _request_timeout=5)
 

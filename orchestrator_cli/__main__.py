@@ -2,7 +2,7 @@
 
 
 def main() -> None:
-    from orchestrator_cli.cli import run
+    from orchestrator_cli.cli.main import run
 
     run()
 

@@ -13,8 +13,8 @@ import base64
 import json
 import os
 import shutil
-import socket
 import signal
+import socket
 import ssl
 import subprocess
 import sys

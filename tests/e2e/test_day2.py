@@ -13,8 +13,9 @@ import time
 import pytest
 
 from tests.cluster.audit import AuditLog
-from tests.helpers import eventually, set_sim_config
+from tests.helpers import eventually
 from tests.helpers import run_orch as orch
+from tests.helpers import set_sim_config
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 

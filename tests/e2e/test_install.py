@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from tests.cluster.audit import AuditLog
-from tests.helpers import ORCH, set_sim_config
+from tests.helpers import ORCH
 from tests.helpers import run_orch as orch
+from tests.helpers import set_sim_config
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 

@@ -218,7 +218,7 @@ def assert_one_consistent_install(cluster, *, expired_lock_ok: bool = False) -> 
     locks = [lease for lease in _items(cluster, "coordination.k8s.io/v1", "Lease", "openshift-operators")
              if lease["metadata"]["name"] == "orch-install-lock"]
     if expired_lock_ok:
-        from orchestrator_cli.lock import expired
+        from orchestrator_cli.kube.lock import expired
 
         locks = [lock for lock in locks if not expired(lock, dt.datetime.now(dt.timezone.utc))]
     assert not locks, f"the install lock was left behind: {locks}"
@@ -313,7 +313,7 @@ def test_apiserver_killed_mid_step(fresh_openshift_cluster, target):
 
 # ---- 2. a watch that expires (410 Gone) while orch waits -------------------------------------
 
-WATCH_WINDOW = 5  # orchestrator_cli.waiter.WATCH_WINDOW: the server ends each watch after this long
+WATCH_WINDOW = 5  # orchestrator_cli.health.waiter.WATCH_WINDOW: the server ends each watch after this long
 
 
 def _knative_serving_ready(cluster) -> bool:
@@ -624,7 +624,7 @@ def test_sigterm_mid_step_releases_the_lock_and_rerun_completes(fresh_openshift_
 # ---- 8. a hung API server (accepts connections, never answers) -----------------------------------
 
 def _lock_expired_or_gone(cluster) -> bool:
-    from orchestrator_cli.lock import expired
+    from orchestrator_cli.kube.lock import expired
 
     return all(expired(lease, dt.datetime.now(dt.timezone.utc))
                for lease in _items(cluster, "coordination.k8s.io/v1", "Lease", "openshift-operators")

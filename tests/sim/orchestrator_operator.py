@@ -15,10 +15,21 @@ from kubernetes.client.exceptions import ApiException
 
 from . import catalog as C
 from . import kube as K
-from .runtime import Controller, Ctx
 from .orchestrator_chart import (
-    APPPROJECTS, ARGOCD_NS_LABEL, HOOK_TIMEOUT, MANAGED_BY, RELEASE_NAME_ANN, RELEASE_NS_ANN,
-    WORKFLOW_NS_LABEL, Release, RenderError, RenderInput, _g, render)
+    APPPROJECTS,
+    ARGOCD_NS_LABEL,
+    HOOK_TIMEOUT,
+    MANAGED_BY,
+    RELEASE_NAME_ANN,
+    RELEASE_NS_ANN,
+    WORKFLOW_NS_LABEL,
+    Release,
+    RenderError,
+    RenderInput,
+    _g,
+    render,
+)
+from .runtime import Controller, Ctx
 
 PACKAGE = "orchestrator-operator"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from orchestrator_cli.kube import Ref
-from orchestrator_cli.ownership import ADOPTED, MANAGED_BY, is_adopted
-from orchestrator_cli.steps.base import plan_object
+from orchestrator_cli.core.ownership import ADOPTED, MANAGED_BY, is_adopted
+from orchestrator_cli.core.plan import plan_object
+from orchestrator_cli.kube.client import Ref
 
 
 class Store:

@@ -1,9 +1,9 @@
 import io
 import json
 
-from orchestrator_cli.checks import Check, CheckFailed, Skip, passed, run_checks
-from orchestrator_cli.permissions import Permission, granted_by, missing_permissions
-from orchestrator_cli.report import JsonReporter, PlainReporter, make_reporter
+from orchestrator_cli.health.checks import Check, CheckFailed, Skip, passed, run_checks
+from orchestrator_cli.install.permissions import Permission, granted_by, missing_permissions
+from orchestrator_cli.report.reporters import JsonReporter, PlainReporter, make_reporter
 
 
 def _ok(ctx):

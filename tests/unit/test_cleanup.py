@@ -6,12 +6,19 @@ import threading
 
 import pytest
 
-from orchestrator_cli.cleanup import (CleanupOptions, diagnose, execute, of_release, plan_cleanup, pvc_belongs_to,
-                                      run_phase)
-from orchestrator_cli.detect import detect
-from orchestrator_cli.errors import Refused, Stuck
-from orchestrator_cli.kube import Ref
-from orchestrator_cli.ownership import CREATED_NAMESPACE, WORKFLOW_NAMESPACE_MARK
+from orchestrator_cli.core.errors import Refused, Stuck
+from orchestrator_cli.core.ownership import CREATED_NAMESPACE, WORKFLOW_NAMESPACE_MARK
+from orchestrator_cli.day2.cleanup import (
+    CleanupOptions,
+    diagnose,
+    execute,
+    of_release,
+    plan_cleanup,
+    pvc_belongs_to,
+    run_phase,
+)
+from orchestrator_cli.generations.detect import detect
+from orchestrator_cli.kube.client import Ref
 from tests.unit.day2_fakes import FakeKube, applied_by_orch, cr, crd, ns
 
 ORCH = {"app.kubernetes.io/managed-by": "orch"}
@@ -249,7 +256,7 @@ def test_diagnose_names_the_objects_holding_a_namespace():
 
 
 def test_an_adopted_secret_is_released_not_deleted():
-    from orchestrator_cli.ownership import ADOPTED
+    from orchestrator_cli.core.ownership import ADOPTED
 
     kube = cluster()
     kube.put(obj("v1", "Secret", "backstage-backend-auth-secret", "team-rhdh", ORCH, {ADOPTED: "true"}))
@@ -266,7 +273,7 @@ def test_an_adopted_secret_is_released_not_deleted():
 
 
 def test_an_adopted_subscription_is_released_not_deleted():
-    from orchestrator_cli.ownership import ADOPTED
+    from orchestrator_cli.core.ownership import ADOPTED
 
     kube = cluster()
     kube.put(obj(OLM, "Subscription", "orchestrator-operator", "openshift-operators", ORCH, {ADOPTED: "true"},

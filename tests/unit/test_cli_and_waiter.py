@@ -4,11 +4,11 @@ import threading
 import pytest
 from typer.testing import CliRunner
 
-from orchestrator_cli.cli import app
-from orchestrator_cli.kube import Gone, Ref
-from orchestrator_cli.readiness import Ready, service_endpoints
-from orchestrator_cli.lock import InstallLock, expired
-from orchestrator_cli.waiter import WaitItem, WaitStatus, as_error_details, wait_one
+from orchestrator_cli.cli.main import app
+from orchestrator_cli.health.readiness import Ready, service_endpoints
+from orchestrator_cli.health.waiter import WaitItem, WaitStatus, as_error_details, wait_one
+from orchestrator_cli.kube.client import Gone, Ref
+from orchestrator_cli.kube.lock import InstallLock, expired
 
 runner = CliRunner()
 
@@ -224,7 +224,7 @@ def test_lock_takes_over_expired_lease_and_reports_holder():
 
 
 def test_lock_waits_then_times_out_naming_holder():
-    from orchestrator_cli.errors import LockTimeout
+    from orchestrator_cli.core.errors import LockTimeout
 
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     kube = FakeLeaseKube({"metadata": {"resourceVersion": "5"},

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import typer
 
-from orchestrator_cli import cli
-from orchestrator_cli.errors import EXIT_CODES, Terminated
+from orchestrator_cli.cli import main as cli
+from orchestrator_cli.core.errors import EXIT_CODES, Terminated
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "exit-codes.md"
 

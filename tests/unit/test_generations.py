@@ -1,9 +1,9 @@
 import pytest
 
-from orchestrator_cli.errors import InputError
+from orchestrator_cli.core.errors import InputError
 from orchestrator_cli.generations import DEFAULT_VERSION, GENERATIONS, get_generation
-from orchestrator_cli.readiness import predicate_for
-from orchestrator_cli.kube import RESOURCES
+from orchestrator_cli.health.readiness import predicate_for
+from orchestrator_cli.kube.client import RESOURCES
 
 
 def test_default_is_13_with_v1alpha1():
@@ -36,9 +36,9 @@ def test_wait_list_matches_upstream_and_is_resolvable(version):
 
 
 def test_cr_templates_render_for_each_generation():
-    from orchestrator_cli.config import build_config
-    from orchestrator_cli.inputs import Resolved, with_defaults
-    from orchestrator_cli.steps.orchestrator_cr import orchestrator_cr
+    from orchestrator_cli.install.config import build_config
+    from orchestrator_cli.install.inputs import Resolved, with_defaults
+    from orchestrator_cli.install.steps.orchestrator_cr import orchestrator_cr
 
     for version in GENERATIONS:
         cfg = build_config(with_defaults({"version": Resolved(version, "flag")}))

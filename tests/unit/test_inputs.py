@@ -1,9 +1,9 @@
 import pytest
 
-from orchestrator_cli.config import build_config
-from orchestrator_cli.errors import InputError
-from orchestrator_cli.inputs import collect, load_values_file, with_defaults
-from orchestrator_cli.validation import validate_namespace
+from orchestrator_cli.core.errors import InputError
+from orchestrator_cli.core.validation import validate_namespace
+from orchestrator_cli.install.config import build_config
+from orchestrator_cli.install.inputs import collect, load_values_file, with_defaults
 
 
 def cfg(flags=None, env=None, values=None):

@@ -1,4 +1,4 @@
-from orchestrator_cli import readiness as r
+from orchestrator_cli.health import readiness as r
 
 
 def dep(gen=2, observed=2, available="True", replicas=1, updated=1, ready=1):

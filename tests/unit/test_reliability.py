@@ -21,12 +21,12 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, SSLError
 
-from orchestrator_cli.kube import READ_TIMEOUT, Gone, Kube, Ref, is_transient
-from orchestrator_cli.lock import InstallLock
-from orchestrator_cli import kube as kube_module
-from orchestrator_cli import waiter
-from orchestrator_cli.errors import StepFailed
-from orchestrator_cli.waiter import WaitItem, wait_one
+from orchestrator_cli.core.errors import StepFailed
+from orchestrator_cli.health import waiter
+from orchestrator_cli.health.waiter import WaitItem, wait_one
+from orchestrator_cli.kube import client as kube_module
+from orchestrator_cli.kube.client import READ_TIMEOUT, Gone, Kube, Ref, is_transient
+from orchestrator_cli.kube.lock import InstallLock
 
 REF = Ref("operator.knative.dev/v1beta1", "KnativeServing", "knative-serving", "knative-serving")
 
@@ -469,7 +469,7 @@ def test_lock_still_waits_for_another_holder():
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     api = LeaseApi({"metadata": {"resourceVersion": "5"},
                     "spec": {"holderIdentity": "bob@host pid 2", "renewTime": now, "leaseDurationSeconds": 30}})
-    from orchestrator_cli.errors import LockTimeout
+    from orchestrator_cli.core.errors import LockTimeout
 
     told = []
     lock = InstallLock(api, "openshift-operators", timeout=0.3, holder="me@host pid 1", on_wait=told.append)
@@ -481,8 +481,8 @@ def test_lock_still_waits_for_another_holder():
 # ---- the retry budget knob and the one-line reason ---------------------------------------------
 
 def test_retry_budget_from_environment(monkeypatch, tmp_path):
-    from orchestrator_cli.errors import InputError
-    from orchestrator_cli.kube import connect
+    from orchestrator_cli.core.errors import InputError
+    from orchestrator_cli.kube.client import connect
 
     kubeconfig = tmp_path / "kc"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
@@ -497,7 +497,7 @@ def test_retry_budget_from_environment(monkeypatch, tmp_path):
 
 
 def test_connection_reasons_in_one_line():
-    from orchestrator_cli.kube import describe_connection_error
+    from orchestrator_cli.kube.client import describe_connection_error
 
     refused = MaxRetryError(None, "/api", reason=NewConnectionError(None, "[Errno 111] Connection refused"))
     assert describe_connection_error(refused) == "connection refused"

@@ -1,11 +1,11 @@
 import base64
 
-from orchestrator_cli import secrets
-from orchestrator_cli.diff import changed_paths, needs_apply
-from orchestrator_cli.render import OMIT, render
-from orchestrator_cli.steps.namespaces import desired_namespace
-from orchestrator_cli.steps.postgres import postgres_credentials
-from orchestrator_cli.steps.setup_secret import desired_values
+from orchestrator_cli.core import secrets
+from orchestrator_cli.core.diff import changed_paths, needs_apply
+from orchestrator_cli.core.namespaces import desired_namespace
+from orchestrator_cli.core.render import OMIT, render
+from orchestrator_cli.install.steps.postgres import postgres_credentials
+from orchestrator_cli.install.steps.setup_secret import desired_values
 
 
 def test_generated_once_then_live_kept():
@@ -35,8 +35,8 @@ def test_postgres_password_kept_from_live_secret():
 
 
 def test_setup_secret_values():
-    from orchestrator_cli.config import build_config
-    from orchestrator_cli.inputs import collect, with_defaults
+    from orchestrator_cli.install.config import build_config
+    from orchestrator_cli.install.inputs import collect, with_defaults
 
     c = build_config(with_defaults(collect({}, {"GITHUB_TOKEN": "explicit"}, {})))
     values = desired_values(c, {"BACKEND_SECRET": "kept", "GITHUB_TOKEN": "old"}, {"K8S_CLUSTER_URL": "https://x"})

@@ -10,7 +10,6 @@ from tests.sim import orchestrator_chart as O
 from tests.sim.config import ConfigError, config_map, parse_config
 from tests.sim.olm import load_crd
 
-
 # -- catalog ----------------------------------------------------------------------------------
 
 def test_resolve_default_channel_head():

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from orchestrator_cli.detect import generation_for, installation_from_cr
-from orchestrator_cli.report import JsonReporter
-from orchestrator_cli.status import (Snapshot, build_checks, evaluate, healthy, started_before_data_index,
-                                     summary, wait_list_items, zip_bomb)
-from orchestrator_cli.workflow_ns import NamespaceReport
+from orchestrator_cli.day2.namespaces import NamespaceReport
+from orchestrator_cli.day2.status import (
+    Snapshot,
+    build_checks,
+    evaluate,
+    healthy,
+    started_before_data_index,
+    summary,
+    wait_list_items,
+    zip_bomb,
+)
+from orchestrator_cli.generations.detect import generation_for, installation_from_cr
+from orchestrator_cli.report.reporters import JsonReporter
 from tests.unit.day2_fakes import cr
 
 

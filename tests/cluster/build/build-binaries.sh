@@ -1,52 +1,93 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
-# and kwok from the pinned Go modules under tests/cluster/gomod, into a cache
-# directory outside the repository keyed by the modules' go.sum files, this
-# script and the Go version. A second call with the same key only prints the
-# directory. Prints the binary directory on the last line of stdout.
+# Builds the test platform's binaries from pinned Go modules (tests/cluster/gomod/<component>),
+# each component into its own cache directory outside the repository, keyed by that
+# component's go.mod/go.sum, its build recipe below and the Go version: changing one
+# component's pin rebuilds only that component. The binaries of all components are then
+# linked into one directory keyed by all component keys, printed on the last line of stdout.
+# A second call with nothing changed only prints that directory.
+#
+# Usage: build-binaries.sh [component ...]   (default: every component in COMPONENTS)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 gomod="$root/gomod"
 cache_root=${ORCH_TESTBIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/orch-testbin}
-key=$( { go version; cat "$0" "$gomod"/*/go.mod "$gomod"/*/go.sum; } | sha256sum | cut -c1-16)
-out="$cache_root/$key"
-if [[ -f "$out/.complete" ]]; then
-  echo "$out"
-  exit 0
-fi
-mkdir -p "$out"
-log() { echo "[build-binaries] $*" >&2; }
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
-start=$(date +%s)
+log() { echo "[build-binaries] $*" >&2; }
 
-k8s_version=$(cd "$gomod/k8s" && go list -m -f '{{.Version}}' k8s.io/kubernetes)
-minor=$(echo "$k8s_version" | cut -d. -f2)
-ldflags="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ldflags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-  ldflags+=" -X $pkg.gitCommit=0000000000000000000000000000000000000000 -X $pkg.gitTreeState=clean"
-  ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
+# Each component: a function build_<name> OUT that builds into OUT (run inside gomod/<name>).
+COMPONENTS=(etcd kwok k8s)
 
-log "building etcd"
-(cd "$gomod/etcd" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
-log "building kwok"
-(cd "$gomod/kwok" && go build -trimpath -ldflags "-s -w" -o "$out/kwok" sigs.k8s.io/kwok/cmd/kwok)
-for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-  log "building $cmd ($k8s_version)"
-  (cd "$gomod/k8s" && go build -trimpath -tags=selinux,notest -ldflags "$ldflags" \
-      -o "$out/$cmd" "k8s.io/kubernetes/cmd/$cmd")
+build_etcd() {
+  go build -trimpath -ldflags "-s -w" -o "$1/etcd" go.etcd.io/etcd/server/v3
+}
+
+build_kwok() {
+  go build -trimpath -ldflags "-s -w" -o "$1/kwok" sigs.k8s.io/kwok/cmd/kwok
+  # kwok's stage definitions live in its module source, not in the binary.
+  local dir
+  dir=$(go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  mkdir -p "$1/kwok-stages"
+  cp "$dir"/kustomize/stage/node/fast/node-initialize.yaml \
+     "$dir"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+     "$dir"/kustomize/stage/pod/fast/pod-ready.yaml \
+     "$dir"/kustomize/stage/pod/fast/pod-complete.yaml \
+     "$dir"/kustomize/stage/pod/fast/pod-delete.yaml "$1/kwok-stages/"
+  chmod u+w "$1"/kwok-stages/*
+}
+
+build_k8s() {
+  local version minor ldflags pkg cmd
+  version=$(go list -m -f '{{.Version}}' k8s.io/kubernetes)
+  minor=$(echo "$version" | cut -d. -f2)
+  ldflags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitCommit=0000000000000000000000000000000000000000 -X $pkg.gitTreeState=clean"
+    ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    log "  $cmd ($version)"
+    go build -trimpath -tags=selinux,notest -ldflags "$ldflags" -o "$1/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+  done
+}
+
+component_key() {
+  { go version; declare -f "build_$1"; cat "$gomod/$1/go.mod" "$gomod/$1/go.sum"; } | sha256sum | cut -c1-16
+}
+
+build_component() {  # prints the component's cache directory
+  local name=$1 key out start
+  key=$(component_key "$name")
+  out="$cache_root/components/$name-$key"
+  if [[ ! -f "$out/.complete" ]]; then
+    rm -rf "$out" && mkdir -p "$out"
+    log "building $name"
+    start=$(date +%s)
+    (cd "$gomod/$name" && "build_$name" "$out")
+    echo "$(( $(date +%s) - start ))" > "$out/.build-seconds"
+    touch "$out/.complete"
+    log "$name done in $(cat "$out/.build-seconds") s"
+  fi
+  echo "$out"
+}
+
+selected=("$@")
+[[ ${#selected[@]} -gt 0 ]] || selected=("${COMPONENTS[@]}")
+dirs=()
+for name in "${selected[@]}"; do
+  declare -F "build_$name" >/dev/null || { log "unknown component $name"; exit 2; }
+  dirs+=("$(build_component "$name")")
 done
-# kwok's stage definitions live in its module source, not in the binary.
-kwok_dir=$(cd "$gomod/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
-mkdir -p "$out/kwok-stages"
-cp "$kwok_dir"/kustomize/stage/node/fast/node-initialize.yaml \
-   "$kwok_dir"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
-   "$kwok_dir"/kustomize/stage/pod/fast/pod-ready.yaml \
-   "$kwok_dir"/kustomize/stage/pod/fast/pod-complete.yaml \
-   "$kwok_dir"/kustomize/stage/pod/fast/pod-delete.yaml "$out/kwok-stages/"
-chmod u+w "$out"/kwok-stages/*
-echo "$(( $(date +%s) - start ))" > "$out/.build-seconds"
-touch "$out/.complete"
-log "done in $(cat "$out/.build-seconds") s"
+combined_key=$(printf '%s\n' "${dirs[@]}" | sha256sum | cut -c1-16)
+out="$cache_root/$combined_key"
+if [[ ! -f "$out/.complete" ]]; then
+  rm -rf "$out" && mkdir -p "$out"
+  total=0
+  for dir in "${dirs[@]}"; do
+    for entry in "$dir"/*; do ln -s "$entry" "$out/$(basename "$entry")"; done
+    total=$(( total + $(cat "$dir/.build-seconds") ))
+  done
+  echo "$total" > "$out/.build-seconds"
+  touch "$out/.complete"
+fi
 echo "$out"

@@ -16,7 +16,7 @@ if _PATTERN:
     import signal
     import threading
 
-    from orchestrator_cli import report
+    from orchestrator_cli.report import reporters as report
 
     _rx = re.compile(_PATTERN)
     _fired = threading.Event()

@@ -1,0 +1,1 @@
+"""The Typer CLI layer: parses arguments, calls the library, renders, maps errors to exit codes."""

@@ -1,0 +1,225 @@
+"""Typer application: parses arguments, calls the library, renders results.
+
+Heavy modules (the kubernetes client, rich live views) are imported inside the
+commands so that `orch --help` and `orch --version` start fast. This is the only place that
+turns exceptions into exit codes (docs/exit-codes.md).
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from orchestrator_cli import __version__
+from orchestrator_cli.cli import day2 as cli_day2  # noqa: E402 - day-2 commands: status, cleanup, workflow ...
+
+app = typer.Typer(
+    name="orch",
+    help="Install and operate the Orchestrator (Workflows for Backstage) on OpenShift and Kubernetes.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+OUTPUTS = ("table", "plain", "json", "yaml")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"orch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Install and operate the Orchestrator (Workflows for Backstage)."""
+
+
+def _run(action, opts, output: Optional[str], reporter_factory=None) -> None:
+    """Call the library; map errors to exit codes; make sure the reporter is closed."""
+    from orchestrator_cli.core.errors import InputError, Interrupted, OrchError, Terminated
+    from orchestrator_cli.report.reporters import make_reporter
+
+    if output is not None and output not in OUTPUTS:
+        typer.echo(f"error: -o/--output must be one of {', '.join(OUTPUTS)}", err=True)
+        raise typer.Exit(InputError.exit_code)
+    reporter = (reporter_factory or make_reporter)(output)
+    code = 0
+    try:
+        ok = action(opts, reporter)
+        if ok is False:
+            code = 4
+    except OrchError as exc:
+        reporter.error(exc)
+        code = exc.exit_code
+    except Terminated:
+        exc = Interrupted("terminated (SIGTERM); every step is idempotent: run the same command again to continue")
+        reporter.error(exc)
+        code = Terminated.exit_code
+    except KeyboardInterrupt:
+        exc = Interrupted("interrupted; every step is idempotent: run the same command again to continue")
+        reporter.error(exc)
+        code = exc.exit_code
+    finally:
+        reporter.close()
+    raise typer.Exit(code)
+
+
+def _flags(**kwargs) -> dict:
+    return {k: v for k, v in kwargs.items() if v is not None and v != []}
+
+
+@app.command()
+def install(
+    version: Optional[str] = typer.Option(None, "--version", help="Orchestrator generation: 1.3 (default) or 1.4. Env ORCH_VERSION."),
+    values: Optional[str] = typer.Option(None, "--values", "-f", help="YAML file with input values (docs/inputs.md)."),
+    use_default: bool = typer.Option(False, "--use-default", help="Never prompt: defaults for everything not given; missing optional secrets are omitted."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; print the plan (with -o yaml: the manifests, secrets redacted)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="table (terminal default), plain, json, or yaml (with --dry-run)."),
+    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config)."),
+    context: Optional[str] = typer.Option(None, "--context", help="Kubeconfig context to use."),
+    orchestrator_namespace: Optional[str] = typer.Option(None, "--orchestrator-namespace", help="Namespace of the Orchestrator CR and the token ServiceAccount (default orchestrator)."),
+    rhdh_namespace: Optional[str] = typer.Option(None, "--rhdh-namespace", help="RHDH operator/Backstage namespace (default rhdh-operator)."),
+    workflow_namespace: Optional[str] = typer.Option(None, "--workflow-namespace", help="SonataFlow platform/workflow namespace (default sonataflow-infra)."),
+    existing_rhdh: Optional[str] = typer.Option(None, "--existing-rhdh", metavar="NS", help="Use the RHDH already running in NS (the RHDH operator is not installed)."),
+    configure_rhdh: Optional[bool] = typer.Option(None, "--configure-rhdh/--no-configure-rhdh", help="With --existing-rhdh: apply the plugin ConfigMaps instead of printing them."),
+    gitops: Optional[bool] = typer.Option(None, "--gitops/--no-gitops", help="Enable ArgoCD integration."),
+    argocd_namespace: Optional[str] = typer.Option(None, "--argocd-namespace", help="ArgoCD namespace (default orchestrator-gitops)."),
+    argocd_instance: Optional[str] = typer.Option(None, "--argocd-instance", help="ArgoCD instance name (implies --gitops)."),
+    tekton: Optional[bool] = typer.Option(None, "--tekton/--no-tekton", help="Enable the Tekton workflow pipeline (needs --gitops)."),
+    token_service_account: Optional[str] = typer.Option(None, "--token-service-account", help="ServiceAccount holding K8S_CLUSTER_TOKEN (default orchestrator)."),
+    token_cluster_admin: Optional[bool] = typer.Option(None, "--token-cluster-admin/--no-token-cluster-admin", help="Bind cluster-admin to the token ServiceAccount (default: read-only ClusterRole)."),
+    guest_provider: Optional[bool] = typer.Option(None, "--guest-provider/--no-guest-provider", help="Enable the Backstage guest sign-in provider."),
+    github_token: Optional[str] = typer.Option(None, "--github-token", help="Prefer env GITHUB_TOKEN (flags are visible in the process list)."),
+    github_client_id: Optional[str] = typer.Option(None, "--github-client-id", help="Env GITHUB_CLIENT_ID."),
+    github_client_secret: Optional[str] = typer.Option(None, "--github-client-secret", help="Env GITHUB_CLIENT_SECRET."),
+    gitlab_host: Optional[str] = typer.Option(None, "--gitlab-host", help="Env GITLAB_HOST."),
+    gitlab_token: Optional[str] = typer.Option(None, "--gitlab-token", help="Env GITLAB_TOKEN."),
+    notifications_email: Optional[bool] = typer.Option(None, "--notifications-email/--no-notifications-email", help="Configure the notifications email plugin. Env SETUP_NOTIFICATIONS_EMAIL."),
+    email_hostname: Optional[str] = typer.Option(None, "--notifications-email-hostname", help="Env NOTIFICATIONS_EMAIL_HOSTNAME."),
+    email_username: Optional[str] = typer.Option(None, "--notifications-email-username", help="Env NOTIFICATIONS_EMAIL_USERNAME."),
+    email_password: Optional[str] = typer.Option(None, "--notifications-email-password", help="Env NOTIFICATIONS_EMAIL_PASSWORD."),
+    postgres_external: Optional[bool] = typer.Option(None, "--postgres-external/--no-postgres-external", help="Use an existing PostgreSQL instead of deploying the reference one."),
+    postgres_namespace: Optional[str] = typer.Option(None, "--postgres-namespace", help="Namespace of the external PostgreSQL Service."),
+    postgres_service: Optional[str] = typer.Option(None, "--postgres-service", help="PostgreSQL Service name (default sonataflow-psql-postgresql)."),
+    postgres_secret: Optional[str] = typer.Option(None, "--postgres-secret", help="PostgreSQL Secret name in the workflow namespace."),
+    postgres_database: Optional[str] = typer.Option(None, "--postgres-database", help="Database name (default sonataflow)."),
+    timeout: Optional[str] = typer.Option(None, "--timeout", help="Seconds each wait item may take (default 900). Env ORCH_TIMEOUT."),
+    item_timeout: List[str] = typer.Option([], "--item-timeout", metavar="ID=SECONDS", help="Timeout for one wait item (repeatable)."),
+    lock_timeout: float = typer.Option(600, "--lock-timeout", help="Seconds to wait for another orch install to finish."),
+) -> None:
+    """Install the Orchestrator on OpenShift (safe to re-run)."""
+    from orchestrator_cli.install.run import Options
+    from orchestrator_cli.install.run import install as do_install
+
+    if not 0 <= lock_timeout <= 24 * 3600:  # also rejects nan
+        typer.echo(f"error: --lock-timeout must be between 0 and 86400 seconds, got {lock_timeout:g}", err=True)
+        raise typer.Exit(2)
+    flags = _flags(version=version, orchestrator_namespace=orchestrator_namespace, rhdh_namespace=rhdh_namespace,
+                   workflow_namespace=workflow_namespace, existing_rhdh=existing_rhdh, configure_rhdh=configure_rhdh,
+                   gitops=gitops, argocd_namespace=argocd_namespace, argocd_instance=argocd_instance, tekton=tekton,
+                   token_service_account=token_service_account, token_cluster_admin=token_cluster_admin,
+                   guest_provider=guest_provider, github_token=github_token, github_client_id=github_client_id,
+                   github_client_secret=github_client_secret, gitlab_host=gitlab_host, gitlab_token=gitlab_token,
+                   notifications_email=notifications_email, email_hostname=email_hostname,
+                   email_username=email_username, email_password=email_password,
+                   postgres_external=postgres_external, postgres_namespace=postgres_namespace,
+                   postgres_service=postgres_service, postgres_secret=postgres_secret,
+                   postgres_database=postgres_database, timeout=timeout, item_timeouts=item_timeout)
+    opts = Options(flags=flags, values_file=values, kubeconfig=kubeconfig, context=context, use_default=use_default,
+                   dry_run=dry_run, output=output, lock_timeout=lock_timeout)
+    _run(do_install, opts, output)
+
+
+@app.command()
+def check(
+    pre: bool = typer.Option(False, "--pre", help="Pre-flight checks for an install (read-only)."),
+    version: Optional[str] = typer.Option(None, "--version", help="Orchestrator generation to check for."),
+    values: Optional[str] = typer.Option(None, "--values", "-f", help="The values file install would use."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="table, plain or json."),
+    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig."),
+    context: Optional[str] = typer.Option(None, "--context", help="Kubeconfig context to use."),
+    orchestrator_namespace: Optional[str] = typer.Option(None, "--orchestrator-namespace"),
+    rhdh_namespace: Optional[str] = typer.Option(None, "--rhdh-namespace"),
+    workflow_namespace: Optional[str] = typer.Option(None, "--workflow-namespace"),
+    existing_rhdh: Optional[str] = typer.Option(None, "--existing-rhdh", metavar="NS"),
+    gitops: Optional[bool] = typer.Option(None, "--gitops/--no-gitops"),
+    argocd_namespace: Optional[str] = typer.Option(None, "--argocd-namespace"),
+    argocd_instance: Optional[str] = typer.Option(None, "--argocd-instance"),
+    tekton: Optional[bool] = typer.Option(None, "--tekton/--no-tekton"),
+    token_cluster_admin: Optional[bool] = typer.Option(None, "--token-cluster-admin/--no-token-cluster-admin"),
+    postgres_external: Optional[bool] = typer.Option(None, "--postgres-external/--no-postgres-external"),
+    postgres_namespace: Optional[str] = typer.Option(None, "--postgres-namespace"),
+) -> None:
+    """Health checks. `orch check --pre`: can this cluster take an install? (exit 4 if not)."""
+    from orchestrator_cli.core.errors import InputError
+    from orchestrator_cli.install.run import Options, check_pre
+
+    if not pre:  # `orch check` without --pre is `orch status`
+        from orchestrator_cli.cli.day2 import status_command
+
+        status_command(output=output, wait=False, timeout=300, kubeconfig=kubeconfig, context=context)
+        return
+    if output == "yaml":
+        typer.echo("error: -o yaml is for `orch install --dry-run`", err=True)
+        raise typer.Exit(InputError.exit_code)
+    flags = _flags(version=version, orchestrator_namespace=orchestrator_namespace, rhdh_namespace=rhdh_namespace,
+                   workflow_namespace=workflow_namespace, existing_rhdh=existing_rhdh, gitops=gitops,
+                   argocd_namespace=argocd_namespace, argocd_instance=argocd_instance, tekton=tekton,
+                   token_cluster_admin=token_cluster_admin, postgres_external=postgres_external,
+                   postgres_namespace=postgres_namespace)
+    opts = Options(flags=flags, values_file=values, kubeconfig=kubeconfig, context=context, use_default=True,
+                   output=output)
+    _run(check_pre, opts, output)
+
+
+
+cli_day2.register(app)
+
+
+def _click_exceptions():
+    try:
+        from typer._click import exceptions  # typer >= 0.2x vendors click
+    except ImportError:  # pragma: no cover - older typer with click installed
+        from click import exceptions
+    return exceptions
+
+
+def _on_sigterm(signum, frame) -> None:
+    import signal
+
+    from orchestrator_cli.core.errors import Terminated
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a repeat must not cut short the unwinding
+    raise Terminated()
+
+
+def run() -> None:
+    """Like app(), but a usage error (unknown option, bad option value) is one `error:` line, exit 2.
+    SIGTERM unwinds like Ctrl-C (lock released, exit 143) instead of killing orch mid-write."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        code = app(standalone_mode=False)
+    except Exception as exc:  # noqa: BLE001 - only click's own exceptions are handled here
+        ex = _click_exceptions()
+        if isinstance(exc, getattr(ex, "NoArgsIsHelpError", ())):
+            exc.show()  # `orch` / `orch workflow` alone: the help text
+            sys.exit(exc.exit_code)
+        if isinstance(exc, ex.ClickException):
+            where = f" (see `{exc.ctx.command_path} --help`)" if getattr(exc, "ctx", None) is not None else ""
+            typer.echo(f"error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, ex.Abort):  # EOF at a typer.confirm() question
+            typer.echo("error: aborted", err=True)
+            sys.exit(130)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)

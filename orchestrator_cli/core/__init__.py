@@ -1,0 +1,1 @@
+"""Shared building blocks: errors, secrets, ownership marks, rendering, diff, plan changes."""

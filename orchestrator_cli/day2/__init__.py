@@ -1,0 +1,1 @@
+"""Day-2 commands: status, workflow namespaces, cleanup."""

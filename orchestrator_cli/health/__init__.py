@@ -1,0 +1,1 @@
+"""Checks as data, readiness as pure predicates, the concurrent waiter, hints."""

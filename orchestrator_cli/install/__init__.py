@@ -1,0 +1,1 @@
+"""`orch install` and `orch check --pre`: inputs, config, pre-flight, the step pipeline."""

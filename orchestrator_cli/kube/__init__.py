@@ -1,0 +1,1 @@
+"""The one adapter to the Kubernetes API, and the install lock built on it."""

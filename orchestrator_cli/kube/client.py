@@ -1,0 +1,485 @@
+"""The kube adapter: the only module that talks to the Kubernetes API.
+
+Every call goes through `Kube`, which adds bounded retries on transient failures (connection
+refused/reset, 5xx, 429, timeouts), so an API server restart mid-install is ridden out.
+Resources come from a static table (no discovery round-trips); requests use the official
+client's DynamicClient (server-side apply with field manager "orch").
+The kubernetes package is imported here only, and lazily by callers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Iterator
+
+import urllib3
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import DynamicApiError
+from kubernetes.dynamic.resource import Resource
+from tenacity import Retrying, retry_if_exception, wait_exponential
+
+from orchestrator_cli import __version__
+from orchestrator_cli.core.errors import ClusterUnreachable, StepFailed
+
+FIELD_MANAGER = "orch"
+USER_AGENT = f"orch/{__version__}"
+log = logging.getLogger("orch.kube")
+
+# (apiVersion, kind) -> (plural, namespaced)
+RESOURCES: dict[tuple[str, str], tuple[str, bool]] = {
+    ("v1", "Namespace"): ("namespaces", False),
+    ("v1", "Secret"): ("secrets", True),
+    ("v1", "Service"): ("services", True),
+    ("v1", "ServiceAccount"): ("serviceaccounts", True),
+    ("v1", "ConfigMap"): ("configmaps", True),
+    ("v1", "Pod"): ("pods", True),
+    ("v1", "Event"): ("events", True),
+    ("v1", "Node"): ("nodes", False),
+    ("v1", "PersistentVolumeClaim"): ("persistentvolumeclaims", True),
+    ("apps/v1", "Deployment"): ("deployments", True),
+    ("apps/v1", "StatefulSet"): ("statefulsets", True),
+    ("discovery.k8s.io/v1", "EndpointSlice"): ("endpointslices", True),
+    ("storage.k8s.io/v1", "StorageClass"): ("storageclasses", False),
+    ("networking.k8s.io/v1", "NetworkPolicy"): ("networkpolicies", True),
+    ("coordination.k8s.io/v1", "Lease"): ("leases", True),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): ("clusterroles", False),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): ("clusterrolebindings", False),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): ("customresourcedefinitions", False),
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): ("selfsubjectaccessreviews", False),
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): ("selfsubjectrulesreviews", False),
+    ("config.openshift.io/v1", "ClusterVersion"): ("clusterversions", False),
+    ("config.openshift.io/v1", "Ingress"): ("ingresses", False),
+    ("route.openshift.io/v1", "Route"): ("routes", True),
+    ("operators.coreos.com/v1alpha1", "Subscription"): ("subscriptions", True),
+    ("operators.coreos.com/v1alpha1", "InstallPlan"): ("installplans", True),
+    ("operators.coreos.com/v1alpha1", "ClusterServiceVersion"): ("clusterserviceversions", True),
+    ("operators.coreos.com/v1alpha1", "CatalogSource"): ("catalogsources", True),
+    ("operators.coreos.com/v1", "OperatorGroup"): ("operatorgroups", True),
+    ("packages.operators.coreos.com/v1", "PackageManifest"): ("packagemanifests", True),
+    ("rhdh.redhat.com/v1alpha1", "Orchestrator"): ("orchestrators", True),
+    ("rhdh.redhat.com/v1alpha2", "Orchestrator"): ("orchestrators", True),
+    ("rhdh.redhat.com/v1alpha3", "Orchestrator"): ("orchestrators", True),
+    ("rhdh.redhat.com/v1alpha1", "Backstage"): ("backstages", True),
+    ("rhdh.redhat.com/v1alpha2", "Backstage"): ("backstages", True),
+    ("operator.knative.dev/v1beta1", "KnativeServing"): ("knativeservings", True),
+    ("operator.knative.dev/v1beta1", "KnativeEventing"): ("knativeeventings", True),
+    ("sonataflow.org/v1alpha08", "SonataFlowPlatform"): ("sonataflowplatforms", True),
+    ("sonataflow.org/v1alpha08", "SonataFlowClusterPlatform"): ("sonataflowclusterplatforms", False),
+    ("sonataflow.org/v1alpha08", "SonataFlow"): ("sonataflows", True),
+    ("argoproj.io/v1beta1", "ArgoCD"): ("argocds", True),
+    ("argoproj.io/v1alpha1", "ArgoCD"): ("argocds", True),
+    ("argoproj.io/v1alpha1", "AppProject"): ("appprojects", True),
+    ("tekton.dev/v1", "Task"): ("tasks", True),
+    ("tekton.dev/v1", "Pipeline"): ("pipelines", True),
+}
+
+TRANSIENT_STATUS = {429, 502, 503, 504}  # not 500 in general: SSA schema errors come back as 500
+# 500s that a restarting control plane gives for a moment: a just-started API server whose Service IP
+# allocator has not loaded its ServiceCIDRs yet ("range is full"), an etcd leader election. Retried,
+# but only briefly: the same words from a really full range or a broken etcd must not take the
+# whole retry budget to surface.
+HICCUP_MESSAGES = ("failed to allocate a serviceIP", "etcdserver: leader changed", "etcdserver: request timed out")
+HICCUP_BUDGET = 20.0
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0  # one request's silence; a hung (not dead) API server must not hang orch
+SHORT_BUDGET = 5.0  # diagnostics and releasing the lock on the way out: never worth a long wait
+
+
+@dataclass(frozen=True)
+class Ref:
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def __str__(self) -> str:
+        where = f" in {self.namespace}" if self.namespace else ""
+        return f"{self.kind} {self.name}{where}"
+
+    @classmethod
+    def of(cls, obj: dict) -> "Ref":
+        md = obj.get("metadata") or {}
+        return cls(obj["apiVersion"], obj["kind"], md["name"], md.get("namespace"))
+
+
+class NotServed(Exception):
+    """The API (CRD) for a kind is not served (yet)."""
+
+
+class Gone(Exception):
+    """A watch resourceVersion expired (HTTP 410): relist."""
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status", None)
+    return int(status) if isinstance(status, int) or (isinstance(status, str) and status.isdigit()) else None
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    import ssl
+
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, (ssl.SSLError, urllib3.exceptions.SSLError)) or isinstance(
+        reason, (ssl.SSLError, urllib3.exceptions.SSLError))
+
+
+def _tls_eof(exc: BaseException) -> bool:
+    """The server (or a load balancer in front of it) closed the connection during or right after the
+    TLS handshake: an API server going away or starting up, not a certificate problem."""
+    import ssl
+
+    seen: list[BaseException] = []
+    todo: list = [exc]
+    while todo and len(seen) < 8:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        if isinstance(e, (ssl.SSLEOFError, ssl.SSLZeroReturnError)) or "UNEXPECTED_EOF" in str(e):
+            return True
+        todo.extend([getattr(e, "reason", None), e.__cause__, e.__context__, *e.args])
+    return False
+
+
+def server_hiccup(exc: BaseException) -> bool:
+    """An HTTP 500 from a control plane that is still coming up (see HICCUP_MESSAGES)."""
+    if _status(exc) != 500:
+        return False
+    text = describe_api_error(exc)
+    return any(m in text for m in HICCUP_MESSAGES)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (DynamicApiError, ApiException)):
+        return _status(exc) in TRANSIENT_STATUS or server_hiccup(exc)
+    if _tls_eof(exc):  # e.g. "EOF occurred in violation of protocol" while the API server restarts
+        return True
+    if _tls_failure(exc):  # a wrong CA or certificate does not fix itself
+        return False
+    return isinstance(exc, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError))
+
+
+def describe_connection_error(exc: BaseException) -> str:
+    """Why a request never got an HTTP answer, in a few words (not urllib3's retry wrapper name)."""
+    if _tls_eof(exc):
+        return "connection closed during the TLS handshake"
+    if _tls_failure(exc):
+        text = str(getattr(exc, "reason", None) or exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            return "TLS verification failed (does the kubeconfig's certificate-authority match the server?)"
+        if "PEM" in text or "KEY_VALUES_MISMATCH" in text:
+            return "the kubeconfig's client certificate or key is not a valid PEM pair"
+        return "TLS handshake failed"
+    reason = getattr(exc, "reason", None) or exc
+    text = str(reason).lower()
+    if "refused" in text:
+        return "connection refused"
+    if isinstance(reason, urllib3.exceptions.ReadTimeoutError) or "read timed out" in text:
+        return "no answer (read timed out): the API server is hung or overloaded"
+    if "timed out" in text or isinstance(reason, TimeoutError):
+        return "connection timed out"
+    if "name or service not known" in text or "nodename nor servname" in text or "resolution" in text:
+        return "host name not found"
+    return reason.__class__.__name__
+
+
+def describe_api_error(exc: BaseException) -> str:
+    """One line from an API error: the server's message, never the request body."""
+    status = _status(exc)
+    body = getattr(exc, "body", None) or getattr(exc, "summary", lambda: "")()
+    msg = ""
+    if isinstance(body, (bytes, str)):
+        import json
+
+        try:
+            msg = json.loads(body).get("message", "")
+        except (ValueError, AttributeError):
+            msg = ""
+    if not msg:
+        msg = getattr(exc, "reason", None) or exc.__class__.__name__
+    return f"HTTP {status}: {msg}" if status else str(msg)
+
+
+def _raw(_client, data):
+    """Keep API responses as plain dicts (ResourceInstance wrapping is slow and needs 'kind')."""
+    return data
+
+
+class _NoDiscovery:
+    """DynamicClient discoverer that does nothing: orch knows its resources (see RESOURCES)."""
+
+    def __init__(self, client, cache_file=None):
+        self.client = client
+
+
+class Kube:
+    """Thread-safe adapter. `retry_budget` bounds how long a call rides out a flapping API server."""
+
+    def __init__(self, api_client, *, retry_budget: float = 120.0, context: str | None = None):
+        self.api_client = api_client
+        self.dyn = DynamicClient(api_client, discoverer=_NoDiscovery)
+        self.retry_budget = retry_budget
+        self.context = context
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def server(self) -> str:
+        return self.api_client.configuration.host
+
+    def resource(self, api_version: str, kind: str) -> Resource:
+        try:
+            plural, namespaced = RESOURCES[(api_version, kind)]
+        except KeyError:
+            raise KeyError(f"orch does not know the resource {kind} in {api_version}") from None
+        group, _, version = api_version.rpartition("/")
+        return Resource(prefix="apis" if group else "api", group=group, api_version=version, kind=kind,
+                        name=plural, namespaced=namespaced, client=self.dyn)
+
+    def _call(self, fn, *args, budget: float | None = None, **kwargs):
+        budget = self.retry_budget if budget is None else budget
+        # An attempt's read timeout never exceeds the budget, so a hung server cannot stretch a
+        # short budget (tenacity only checks its stop condition between attempts).
+        kwargs.setdefault("_request_timeout", (CONNECT_TIMEOUT, max(1.0, min(READ_TIMEOUT, budget))))
+        kwargs.setdefault("serializer", _raw)
+
+        def out_of_time(rs) -> bool:
+            spent = rs.seconds_since_start or 0.0
+            hiccup = rs.outcome is not None and server_hiccup(rs.outcome.exception())
+            return spent >= (min(budget, HICCUP_BUDGET) if hiccup else budget)
+
+        retrying = Retrying(
+            retry=retry_if_exception(is_transient),
+            stop=out_of_time,
+            wait=wait_exponential(multiplier=0.25, max=4),
+            reraise=True,
+            before_sleep=lambda rs: log.info("transient API error, retrying: %s", rs.outcome.exception()),
+        )
+        for attempt in retrying:
+            with attempt:
+                with self._lock:
+                    self.requests += 1
+                return fn(*args, **kwargs)
+
+    def _translate(self, exc: BaseException, what: str):
+        status = _status(exc)
+        if status == 401:
+            raise ClusterUnreachable(f"the API server rejected the credentials ({what}); log in again") from None
+        if status == 403:
+            raise StepFailed(f"forbidden: {what}: {describe_api_error(exc)}") from None
+        if is_transient(exc) and not server_hiccup(exc):  # a lasting "hiccup" is the step's failure
+            raise ClusterUnreachable(f"API server {self.server} unreachable while trying to {what}: "
+                                     f"{describe_api_error(exc) if status else describe_connection_error(exc)}") from None
+        raise StepFailed(f"could not {what}: {describe_api_error(exc)}") from None
+
+    # -- reads ------------------------------------------------------------------------------
+    def server_version(self, budget: float = 10.0) -> dict:
+        try:
+            return self._call(self.dyn.request, "get", "/version", budget=budget)
+        except Exception as exc:  # noqa: BLE001 - everything here means "unreachable"
+            if _status(exc) == 401:
+                raise ClusterUnreachable(f"the API server {self.server} rejected the credentials; log in again") from None
+            raise ClusterUnreachable(f"cannot reach the API server {self.server}: "
+                                     f"{describe_api_error(exc) if _status(exc) else describe_connection_error(exc)}") from None
+
+    def get(self, ref: Ref, *, budget: float | None = None) -> dict | None:
+        res = self.resource(ref.api_version, ref.kind)
+        try:
+            return self._call(self.dyn.get, res, name=ref.name, namespace=ref.namespace, budget=budget)
+        except Exception as exc:  # noqa: BLE001
+            if _status(exc) == 404:
+                return None
+            self._translate(exc, f"read {ref}")
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None, *, label_selector: str | None = None,
+             field_selector: str | None = None, budget: float | None = None) -> tuple[list[dict], str | None]:
+        """Items and the list's resourceVersion. Raises NotServed when the API does not exist."""
+        res = self.resource(api_version, kind)
+        try:
+            out = self._call(self.dyn.get, res, namespace=namespace, label_selector=label_selector,
+                             field_selector=field_selector, budget=budget)
+        except Exception as exc:  # noqa: BLE001
+            if _status(exc) == 404:
+                raise NotServed(f"{kind} ({api_version}) is not served by this cluster") from None
+            self._translate(exc, f"list {kind}" + (f" in {namespace}" if namespace else ""))
+        return out.get("items") or [], (out.get("metadata") or {}).get("resourceVersion")
+
+    def list_path(self, path: str) -> list[dict]:
+        """Items of a raw list path (/apis/GROUP/VERSION/PLURAL) for kinds not in RESOURCES, e.g. the
+        instances of a CRD before `orch cleanup --purge` deletes it. [] when the path is not served."""
+        try:
+            out = self._call(self.dyn.request, "get", path)
+        except Exception as exc:  # noqa: BLE001
+            if _status(exc) == 404:
+                return []
+            self._translate(exc, f"list {path}")
+        return out.get("items") or []
+
+    def served_kinds(self, group_version: str) -> set[str]:
+        """Kinds served under a group/version (one discovery request; empty set if absent)."""
+        path = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
+        try:
+            out = self._call(self.dyn.request, "get", path)
+        except Exception as exc:  # noqa: BLE001
+            if _status(exc) == 404:
+                return set()
+            self._translate(exc, f"discover {group_version}")
+        return {r.get("kind") for r in out.get("resources") or [] if "/" not in r.get("name", "")}
+
+    def watch(self, api_version: str, kind: str, namespace: str | None, *, name: str | None = None,
+              label_selector: str | None = None, resource_version: str | None = None,
+              timeout_seconds: int = 30) -> Iterator[tuple[str, dict]]:
+        """One watch window (no retries: the waiter relists on any error). Raises Gone on 410.
+
+        The server ends the window after timeout_seconds; the client gives up a few seconds after
+        that, so a server that hangs without closing the connection ends the window too."""
+        from kubernetes import watch as k8s_watch
+
+        res = self.resource(api_version, kind)
+        with self._lock:
+            self.requests += 1
+        w = k8s_watch.Watch()
+        try:
+            # Watch.stream directly (not DynamicClient.watch, which takes no client-side timeout).
+            for event in w.stream(res.get, namespace=namespace,
+                                  field_selector=f"metadata.name={name}" if name else None,
+                                  label_selector=label_selector,
+                                  resource_version=resource_version, serialize=False,
+                                  timeout_seconds=timeout_seconds,
+                                  _request_timeout=(CONNECT_TIMEOUT, timeout_seconds + CONNECT_TIMEOUT)):
+                etype = event.get("type")
+                raw = event.get("raw_object") or {}
+                if etype == "ERROR":
+                    if raw.get("code") == 410:
+                        raise Gone()
+                    return
+                yield etype, raw
+        except Exception as exc:  # noqa: BLE001
+            if isinstance(exc, Gone):
+                raise
+            if _status(exc) == 410:
+                raise Gone() from None
+            if _status(exc) == 404:
+                raise NotServed(f"{kind} not served") from None
+            raise
+        finally:
+            w.stop()
+
+    def events_for(self, ref: Ref, limit: int = 5) -> list[str]:
+        """The latest events about an object, newest last, as one-line strings."""
+        if not ref.namespace:
+            return []
+        try:
+            items, _ = self.list("v1", "Event", ref.namespace, budget=SHORT_BUDGET,
+                                 field_selector=f"involvedObject.name={ref.name},involvedObject.kind={ref.kind}")
+        except Exception:  # noqa: BLE001 - events are diagnostics only
+            return []
+        items.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or
+                   (e.get("metadata") or {}).get("creationTimestamp") or "")
+        return [f"{e.get('type', '')} {e.get('reason', '')}: {e.get('message', '')}".strip() for e in items[-limit:]]
+
+    # -- writes -----------------------------------------------------------------------------
+    def apply(self, obj: dict) -> dict:
+        """Server-side apply with field manager orch, forcing conflicts (orch owns its fields)."""
+        ref = Ref.of(obj)
+        res = self.resource(ref.api_version, ref.kind)
+        try:
+            return self._call(self.dyn.server_side_apply, res, body=obj, name=ref.name, namespace=ref.namespace,
+                              field_manager=FIELD_MANAGER, force_conflicts=True)
+        except Exception as exc:  # noqa: BLE001
+            self._translate(exc, f"apply {ref}")
+
+    def merge_patch(self, ref: Ref, patch: dict) -> dict:
+        res = self.resource(ref.api_version, ref.kind)
+        try:
+            return self._call(self.dyn.patch, res, body=patch, name=ref.name, namespace=ref.namespace,
+                              content_type="application/merge-patch+json", field_manager=FIELD_MANAGER)
+        except Exception as exc:  # noqa: BLE001
+            self._translate(exc, f"patch {ref}")
+
+    def create(self, obj: dict) -> dict:
+        """Plain create (reviews, the lock Lease). Raises the API error for 409 so callers can react."""
+        ref_ns = (obj.get("metadata") or {}).get("namespace")
+        res = self.resource(obj["apiVersion"], obj["kind"])
+        return self._call(self.dyn.create, res, body=obj, namespace=ref_ns, field_manager=FIELD_MANAGER)
+
+    def replace(self, obj: dict) -> dict:
+        ref = Ref.of(obj)
+        res = self.resource(ref.api_version, ref.kind)
+        return self._call(self.dyn.replace, res, body=obj, name=ref.name, namespace=ref.namespace,
+                          field_manager=FIELD_MANAGER)
+
+    def delete(self, ref: Ref, *, budget: float | None = None) -> None:
+        res = self.resource(ref.api_version, ref.kind)
+        try:
+            self._call(self.dyn.delete, res, name=ref.name, namespace=ref.namespace, budget=budget)
+        except Exception as exc:  # noqa: BLE001
+            if _status(exc) != 404:
+                self._translate(exc, f"delete {ref}")
+
+    def review(self, obj: dict) -> dict:
+        """Create a SelfSubject*Review (not persisted by the API server)."""
+        try:
+            return self.create(obj)
+        except Exception as exc:  # noqa: BLE001
+            self._translate(exc, f"create {obj['kind']}")
+
+
+def connect(kubeconfig: str | None = None, context: str | None = None, *, retry_budget: float = 120.0) -> Kube:
+    """Load kubeconfig like kubectl (--kubeconfig, $KUBECONFIG, ~/.kube/config; --context).
+
+    $ORCH_API_RETRY_SECONDS overrides how long each call rides out transient API errors (default 120)."""
+    env_budget = os.environ.get("ORCH_API_RETRY_SECONDS")
+    if env_budget is not None:
+        try:
+            retry_budget = float(env_budget)
+            if not 0 <= retry_budget <= 3600:
+                raise ValueError
+        except ValueError:
+            from orchestrator_cli.core.errors import InputError
+
+            raise InputError(f"ORCH_API_RETRY_SECONDS must be a number of seconds between 0 and 3600, "
+                             f"got {env_budget!r}") from None
+    if kubeconfig is not None and not os.path.isfile(kubeconfig):
+        raise ClusterUnreachable(f"kubeconfig {kubeconfig} does not exist or is not a file")
+    where = kubeconfig
+    if kubeconfig is None:
+        paths = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+        if paths and not any(os.path.isfile(os.path.expanduser(p)) for p in paths):
+            raise ClusterUnreachable(f"kubeconfig {os.pathsep.join(paths)} (from $KUBECONFIG) does not exist or "
+                                     "is not a file")
+        where = os.pathsep.join(paths) if paths else "~/.kube/config"
+    configuration = k8s_client.Configuration()
+    try:
+        k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration,
+                                    persist_config=False)
+    except ConfigException as exc:
+        text = str(exc).splitlines()[0] if str(exc) else "invalid kubeconfig"
+        if context and "context" in text.lower():
+            raise ClusterUnreachable(f"context {context!r} not found in the kubeconfig") from None
+        if "current-context" in text:
+            raise ClusterUnreachable(f"kubeconfig {where} has no current-context: pass --context") from None
+        raise ClusterUnreachable(f"kubeconfig problem: {text}") from None
+    except Exception as exc:  # noqa: BLE001 - malformed YAML, unreadable file, bad base64...
+        import binascii
+
+        import yaml
+
+        if isinstance(exc, yaml.YAMLError):
+            raise ClusterUnreachable(f"kubeconfig {where} is not valid YAML") from None
+        if isinstance(exc, binascii.Error):
+            raise ClusterUnreachable(f"kubeconfig {where}: certificate or key data is not valid base64") from None
+        raise ClusterUnreachable(f"kubeconfig {where} cannot be loaded: {exc.__class__.__name__}") from None
+    configuration.retries = 0  # tenacity owns retries (bounded, logged)
+    configuration.connection_pool_maxsize = 32  # one watch per wait item runs concurrently
+    api_client = k8s_client.ApiClient(configuration)
+    api_client.user_agent = USER_AGENT
+    return Kube(api_client, retry_budget=retry_budget, context=context)

@@ -1,0 +1,1 @@
+"""Reporters (observers): Rich, plain text and JSON renderings of what commands do."""

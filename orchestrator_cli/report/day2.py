@@ -1,0 +1,83 @@
+"""Renderers for the day-2 commands: report.py's reporters with day-2 closing summaries.
+
+The library emits the same observer events as install (check results, step/change events,
+waits, info/warn, one summary dict); only the closing summary differs per command, so these
+subclasses override `summary` alone. JSON output is report.JsonReporter unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator_cli.report import reporters as report
+
+
+class _Day2Summary:
+    checks_title = "Status"
+
+    def summary(self, data: dict) -> None:
+        report.BaseReporter.summary(self, data)  # type: ignore[arg-type]
+        line = self._line  # type: ignore[attr-defined]
+        command = data.get("command")
+        line("")
+        if command == "status":
+            state = "healthy" if data["healthy"] else f"UNHEALTHY ({', '.join(data['problems'])})"
+            line(f"Orchestrator {data['version']} ({data['orchestrator_cr']}): {state}")
+            if data.get("warnings"):
+                line(f"Warnings: {', '.join(data['warnings'])}")
+            if data.get("backstage_url"):
+                line(f"Backstage URL: {data['backstage_url']}")
+            pg = data.get("postgres") or {}
+            line(f"PostgreSQL: {pg.get('service')} in {pg.get('namespace')} "
+                 f"({'deployed by orch' if pg.get('deployed_by_orch') else 'external'}), database {pg.get('database')}")
+            for ns in data.get("namespaces", []):
+                line(f"Workflow namespace {ns['namespace']} ({ns['role']}): "
+                     f"{'complete' if ns['complete'] else 'INCOMPLETE'}, {len(ns['workflows'])} workflow(s)")
+            for wf in data.get("workflows", []):
+                conds = ", ".join(f"{c['type']}={c['status']}" for c in wf["conditions"]) or "no conditions"
+                line(f"Workflow {wf['namespace']}/{wf['name']}: {conds}")
+        elif command == "list-namespaces":
+            for ns in data.get("namespaces", []):
+                owner = "created by orch" if ns["created_by_orch"] else (
+                    "enabled by orch" if ns["enabled_by_orch"] else "not by orch")
+                line(f"{ns['namespace']:<32} {ns['role']:<9} {'complete' if ns['complete'] else 'INCOMPLETE':<10} "
+                     f"{owner:<16} workflows: {', '.join(ns['workflows']) or '-'}")
+        elif command == "workflow":
+            verb = {"add": "enabled", "remove": "disabled"}[data["action"]]
+            if not data["changed"]:
+                line(f"{data['namespace']}: nothing to change" + (" (already enabled)" if data["action"] == "add"
+                                                                  else ""))
+            elif data["dry_run"]:
+                line(f"{data['namespace']}: dry run, nothing written (the plan is above)")
+            else:
+                line(f"{data['namespace']}: {verb} as a workflow namespace")
+            if data.get("patched_workflows"):
+                line(("Would patch" if data["dry_run"] else "Patched") + " SonataFlow serviceRef.namespace: "
+                     + ", ".join(data["patched_workflows"]))
+        elif command == "cleanup":
+            if data.get("nothing_to_do"):
+                line("Nothing of orch's left to clean up.")
+            elif data["dry_run"]:
+                count = sum(len(p["targets"]) for p in data["plan"]["phases"])
+                line(f"Dry run: cleanup would delete or release {count} object(s) (listed above); nothing written.")
+            else:
+                line(f"Cleanup finished: {data['deleted']} object(s) deleted.")
+            if data["plan"]["kept"]:
+                line(f"Kept {len(data['plan']['kept'])} object(s) (listed above with the reason).")
+
+
+class Day2PlainReporter(_Day2Summary, report.PlainReporter):
+    pass
+
+
+class Day2RichReporter(_Day2Summary, report.RichReporter):
+    pass
+
+
+def make_reporter(output: str | None, *, stream: Any = None) -> report.BaseReporter:
+    base = report.make_reporter(output, stream=stream)
+    if isinstance(base, report.JsonReporter):
+        return base
+    if isinstance(base, report.RichReporter):
+        return Day2RichReporter(base.out)
+    return Day2PlainReporter(base.out)
