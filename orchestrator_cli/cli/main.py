@@ -12,7 +12,6 @@ from typing import List, Optional
 import typer
 
 from orchestrator_cli import __version__
-from orchestrator_cli.cli import day2 as cli_day2  # noqa: E402 - day-2 commands: status, cleanup, workflow ...
 
 app = typer.Typer(
     name="orch",
@@ -180,7 +179,11 @@ def check(
 
 
 
+from orchestrator_cli.cli import day2 as cli_day2  # noqa: E402 - the command groups register themselves
+from orchestrator_cli.cli import workflow as cli_workflow  # noqa: E402
+
 cli_day2.register(app)
+cli_workflow.register(app)
 
 
 def _click_exceptions():

@@ -59,6 +59,10 @@ build_component() {  # prints the component's cache directory
   local name=$1 key out start
   key=$(component_key "$name")
   out="$cache_root/components/$name-$key"
+  mkdir -p "$cache_root/components"
+  # Two runs at once (parallel checkouts, CI retries) must not build into the same directory.
+  exec {lock}>"$out.lock"
+  flock "$lock"
   if [[ ! -f "$out/.complete" ]]; then
     rm -rf "$out" && mkdir -p "$out"
     log "building $name"
@@ -68,6 +72,7 @@ build_component() {  # prints the component's cache directory
     touch "$out/.complete"
     log "$name done in $(cat "$out/.build-seconds") s"
   fi
+  exec {lock}>&-
   echo "$out"
 }
 
@@ -80,6 +85,8 @@ for name in "${selected[@]}"; do
 done
 combined_key=$(printf '%s\n' "${dirs[@]}" | sha256sum | cut -c1-16)
 out="$cache_root/$combined_key"
+exec {lock}>"$out.lock"
+flock "$lock"
 if [[ ! -f "$out/.complete" ]]; then
   rm -rf "$out" && mkdir -p "$out"
   total=0

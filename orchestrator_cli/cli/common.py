@@ -1,0 +1,39 @@
+"""What every day-2 command shares: the connection and output options, and the call into the library.
+
+Parsing only; cli.main._run maps the library's exceptions to exit codes (docs/exit-codes.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+DAY2_OUTPUTS = ("table", "plain", "json")
+
+KUBECONFIG_OPTION = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config).")
+CONTEXT_OPTION = typer.Option(None, "--context", help="Kubeconfig context to use.")
+OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="table (terminal default), plain or json.")
+
+
+def run_day2(action, output: Optional[str], **kw) -> None:
+    from orchestrator_cli.cli.main import _run
+    from orchestrator_cli.core.errors import InputError
+    from orchestrator_cli.report.day2 import make_reporter
+
+    if output is not None and output not in DAY2_OUTPUTS:
+        typer.echo(f"error: -o/--output must be one of {', '.join(DAY2_OUTPUTS)}", err=True)
+        raise typer.Exit(InputError.exit_code)
+    from orchestrator_cli.day2.namespaces import Day2Options
+
+    opts = Day2Options(kubeconfig=kw.pop("kubeconfig", None), context=kw.pop("context", None), output=output,
+                       dry_run=kw.pop("dry_run", False), extra=kw)
+    _run(action, opts, output, reporter_factory=make_reporter)
+
+
+def terminal_confirm():
+    """A confirmation prompt when stdin and stdout are terminals, else None (commands then refuse)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    return lambda question: typer.confirm(question, default=False)

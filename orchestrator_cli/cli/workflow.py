@@ -1,0 +1,67 @@
+"""`orch workflow ...`: the workflow command group.
+
+Capabilities add their commands to `workflow_app` from their own CLI module (imported in
+`register`), so each stays small: namespaces here.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from orchestrator_cli.cli.common import CONTEXT_OPTION, KUBECONFIG_OPTION, OUTPUT_OPTION, run_day2, terminal_confirm
+
+workflow_app = typer.Typer(name="workflow", help="Workflows and workflow namespaces.", no_args_is_help=True,
+                           add_completion=False, rich_markup_mode=None)
+
+
+@workflow_app.command("add-namespace")
+def add_namespace(
+    namespace: str = typer.Argument(..., metavar="NS", help="Namespace to enable for workflows (created if missing)."),
+    patch_workflows: bool = typer.Option(True, "--patch-workflows/--no-patch-workflows",
+                                         help="Point SonataFlow workflows already in NS at orch's PostgreSQL namespace."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    output: Optional[str] = OUTPUT_OPTION,
+    kubeconfig: Optional[str] = KUBECONFIG_OPTION,
+    context: Optional[str] = CONTEXT_OPTION,
+) -> None:
+    """Enable NS for workflows: label, network policies both ways, PostgreSQL secret, workflow serviceRefs."""
+    from orchestrator_cli.day2.namespaces import add_namespace as run
+
+    run_day2(run, output, namespace=namespace, patch_workflows=patch_workflows, dry_run=dry_run, kubeconfig=kubeconfig,
+        context=context)
+
+
+@workflow_app.command("list-namespaces")
+def list_namespaces(
+    output: Optional[str] = OUTPUT_OPTION,
+    kubeconfig: Optional[str] = KUBECONFIG_OPTION,
+    context: Optional[str] = CONTEXT_OPTION,
+) -> None:
+    """Workflow namespaces and whether each is complete (label, policies, secret, workflow serviceRefs)."""
+    from orchestrator_cli.day2.namespaces import list_namespaces as run
+
+    run_day2(run, output, kubeconfig=kubeconfig, context=context)
+
+
+@workflow_app.command("remove-namespace")
+def remove_namespace(
+    namespace: str = typer.Argument(..., metavar="NS"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before deleting a namespace orch created."),
+    output: Optional[str] = OUTPUT_OPTION,
+    kubeconfig: Optional[str] = KUBECONFIG_OPTION,
+    context: Optional[str] = CONTEXT_OPTION,
+) -> None:
+    """Undo add-namespace: only what orch added (its policies, secret copy, labels; NS if orch created it)."""
+    from functools import partial
+
+    from orchestrator_cli.day2.namespaces import remove_namespace as run
+
+    run_day2(partial(run, confirm=terminal_confirm()), output, namespace=namespace, dry_run=dry_run, yes=yes,
+        kubeconfig=kubeconfig, context=context)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(workflow_app, name="workflow")
