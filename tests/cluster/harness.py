@@ -25,8 +25,10 @@ from pathlib import Path
 
 import yaml
 
+from tests.cluster import operators
 from tests.cluster.pki import CertificateAuthority, service_account_keypair
 from tests.cluster.processes import Component, tail, wait_until
+from tests.cluster.supervisor import STATE_FILE, SupervisedOperator
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -88,6 +90,8 @@ class Cluster:
         self.audit_log = log_dir / "audit.log"
         self.components: dict[str, Component] = {}
         self._api_client = None
+        self.supervisor_dir = work_dir / "supervisor"
+        self.supervised: list[SupervisedOperator] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -123,6 +127,7 @@ class Cluster:
         self._start_controllers()
         self._create_nodes()
         self._start_provisioner()
+        self._start_supervisor()
         if self.flavor == "openshift":
             self._install_openshift_platform(openshift_version)
         if self.with_simulators:
@@ -379,6 +384,48 @@ class Cluster:
         env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
         return self._component(name, [sys.executable, "-u", "-m", module, "--kubeconfig", str(self.kubeconfig),
                                       *args], env=env, cwd=str(REPO))
+
+    # ---- real operators "in their pods" (tests/cluster/supervisor.py) ---------------------------
+
+    def default_supervised(self) -> list[SupervisedOperator]:
+        """The real operators each flavour runs: on vanilla, the Knative operator behind a
+        `knative-operator` Deployment (as its plain release manifest names it)."""
+        if not (self.bin_dir / "knative-operator").exists():  # an ORCH_TESTBIN built before it existed
+            return []
+        kodata = operators.knative_kodata(self.bin_dir, self.work_dir / "knative-kodata")
+        if self.flavor == "vanilla":
+            return [operators.knative_operator("knative-operator", kodata)]
+        return []
+
+    def _start_supervisor(self) -> None:
+        self.supervisor_dir.mkdir(exist_ok=True)
+        self.supervised = self.default_supervised()
+        self._write_supervisor_spec()
+        self._python_component("supervisor", "tests.cluster.supervisor",
+                               "--spec", str(self.supervisor_dir / "spec.json"),
+                               "--work-dir", str(self.supervisor_dir), "--log-dir", str(self.log_dir),
+                               "--bin-dir", str(self.bin_dir))
+
+    def _write_supervisor_spec(self) -> None:
+        spec = self.supervisor_dir / "spec.json"
+        tmp = spec.with_suffix(".tmp")
+        tmp.write_text(json.dumps([op.to_dict() for op in self.supervised], indent=2))
+        tmp.replace(spec)
+
+    def supervise(self, *ops: SupervisedOperator) -> None:
+        """Adds (or replaces, by deployment and namespace) supervised operators at run time."""
+        keys = {(op.deployment, op.namespace) for op in ops}
+        self.supervised = [o for o in self.supervised if (o.deployment, o.namespace) not in keys] + list(ops)
+        self._write_supervisor_spec()
+
+    def supervisor_state(self) -> dict:
+        """What the supervisor runs now: {"<namespace>/<deployment>": {operator, running, pid,
+        user, starts, started_at, log}}."""
+        path = self.supervisor_dir / STATE_FILE
+        try:
+            return json.loads(path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
 
     def _install_openshift_platform(self, version: str) -> None:
         crd_dir = HERE / "crds" / "openshift"

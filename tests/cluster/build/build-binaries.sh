@@ -15,7 +15,7 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod
 log() { echo "[build-binaries] $*" >&2; }
 
 # Each component: a function build_<name> OUT that builds into OUT (run inside gomod/<name>).
-COMPONENTS=(etcd kwok k8s)
+COMPONENTS=(etcd kwok k8s knative-operator)
 
 build_etcd() {
   go build -trimpath -ldflags "-s -w" -o "$1/etcd" go.etcd.io/etcd/server/v3
@@ -51,8 +51,49 @@ build_k8s() {
   done
 }
 
+# The Knative operator (KnativeServing/KnativeEventing) and the manifests it applies: its kodata
+# (KO_DATA_PATH) and its CRDs live in the module source, not in the binary.
+build_knative_operator() {
+  go build -trimpath -ldflags "-s -w" -o "$1/knative-operator" knative.dev/operator/cmd/operator
+  local dir
+  dir=$(go list -m -f '{{.Dir}}' knative.dev/operator)
+  mkdir -p "$1/knative-operator-data"
+  cp -r "$dir/cmd/operator/kodata" "$1/knative-operator-data/kodata"
+  cp -r "$dir/config/crd/bases" "$1/knative-operator-data/crds"
+  chmod -R u+w "$1/knative-operator-data"
+}
+
+# OLM: olm-operator, catalog-operator, package-server, and OLM's own CRDs from its module.
+build_olm() {
+  local cmd pkg=github.com/operator-framework/operator-lifecycle-manager
+  for cmd in olm catalog package-server; do
+    log "  $cmd"
+    go build -trimpath -ldflags "-s -w" -o "$1/olm-$cmd" "$pkg/cmd/$cmd"
+  done
+  mkdir -p "$1/olm-crds"
+  cp "$(go list -m -f '{{.Dir}}' $pkg)"/deploy/chart/crds/*.yaml "$1/olm-crds/"
+  chmod u+w "$1"/olm-crds/*
+}
+
+# opm serves the test tree's file-based catalog over gRPC.
+build_opm() {
+  go build -trimpath -tags=json1,containers_image_openpgp -ldflags "-s -w" -o "$1/opm" \
+    github.com/operator-framework/operator-registry/cmd/opm
+}
+
+# The RHDH operator (Backstage CR) and its default configuration (LOCALBIN) and CRD.
+build_rhdh_operator() {
+  local pkg=github.com/redhat-developer/rhdh-operator dir
+  go build -trimpath -ldflags "-s -w" -o "$1/rhdh-operator" "$pkg/cmd"
+  dir=$(go list -m -f '{{.Dir}}' $pkg)
+  mkdir -p "$1/rhdh-operator-data"
+  cp -r "$dir/config/profile/rhdh" "$1/rhdh-operator-data/profile"
+  cp -r "$dir/config/crd/bases" "$1/rhdh-operator-data/crds"
+  chmod -R u+w "$1/rhdh-operator-data"
+}
+
 component_key() {
-  { go version; declare -f "build_$1"; cat "$gomod/$1/go.mod" "$gomod/$1/go.sum"; } | sha256sum | cut -c1-16
+  { go version; declare -f "build_${1//-/_}"; cat "$gomod/$1/go.mod" "$gomod/$1/go.sum"; } | sha256sum | cut -c1-16
 }
 
 build_component() {  # prints the component's cache directory
@@ -67,7 +108,7 @@ build_component() {  # prints the component's cache directory
     rm -rf "$out" && mkdir -p "$out"
     log "building $name"
     start=$(date +%s)
-    (cd "$gomod/$name" && "build_$name" "$out")
+    (cd "$gomod/$name" && "build_${name//-/_}" "$out")
     echo "$(( $(date +%s) - start ))" > "$out/.build-seconds"
     touch "$out/.complete"
     log "$name done in $(cat "$out/.build-seconds") s"
@@ -80,7 +121,7 @@ selected=("$@")
 [[ ${#selected[@]} -gt 0 ]] || selected=("${COMPONENTS[@]}")
 dirs=()
 for name in "${selected[@]}"; do
-  declare -F "build_$name" >/dev/null || { log "unknown component $name"; exit 2; }
+  declare -F "build_${name//-/_}" >/dev/null || { log "unknown component $name"; exit 2; }
   dirs+=("$(build_component "$name")")
 done
 combined_key=$(printf '%s\n' "${dirs[@]}" | sha256sum | cut -c1-16)
