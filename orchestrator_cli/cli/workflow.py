@@ -64,4 +64,6 @@ def remove_namespace(
 
 
 def register(app: typer.Typer) -> None:
+    from orchestrator_cli.cli import workflow_projects  # noqa: F401 - lint, deploy (the user's own projects)
+
     app.add_typer(workflow_app, name="workflow")

@@ -77,6 +77,12 @@ class NotInstalled(OrchError):
     exit_code = 11
 
 
+class LintFailed(OrchError):
+    """`orch workflow lint` / `deploy`: the workflow definitions have lint errors (listed); nothing was written."""
+
+    exit_code = 15
+
+
 class Interrupted(OrchError):
     """SIGINT / Ctrl-C, or a prompt aborted with Ctrl-C / EOF."""
 
@@ -103,6 +109,7 @@ EXIT_CODES: dict[int, str] = {
     9: "refused: workflows still exist, or confirmation needed (--yes) and no terminal to ask on",
     10: "orch cleanup: objects still present after the timeout (the blocking finalizers are named)",
     11: "no Orchestrator installation found on the cluster",
+    15: "workflow lint found errors (each is listed as file:line:column); deploy wrote nothing",
     130: "interrupted (Ctrl-C); re-run to continue",
     143: "terminated (SIGTERM); re-run to continue",
 }

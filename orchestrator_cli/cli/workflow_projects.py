@@ -1,0 +1,54 @@
+"""`orch workflow lint` and `orch workflow deploy`: the user's own workflow projects.
+
+Parsing and rendering only; orchestrator_cli.workflows.lint (and .project for deploy) do the work.
+Findings print like a compiler's (`file:line:column: severity rule-id: message`, on stdout, so
+editors can jump to them); the summary and the `error:` line go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+
+from orchestrator_cli.cli.workflow import workflow_app
+
+LINT_OUTPUTS = ("plain", "table", "json")
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@workflow_app.command("lint")
+def lint_command(
+    path: str = typer.Argument(..., metavar="PATH", help="A workflow definition (*.sw.yaml, *.sw.yml, *.sw.json) "
+                                                          "or a directory (every definition under it)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="plain (default: file:line:column lines) or json."),
+) -> None:
+    """Check workflow definitions against Serverless Workflow 0.8 and the Orchestrator's rules (offline).
+    Exit 15 when there are errors (docs/workflow-lint.md lists the rules)."""
+    from pathlib import Path
+
+    from orchestrator_cli.core.errors import InputError, LintFailed
+    from orchestrator_cli.workflows.lint import lint
+
+    if output is not None and output not in LINT_OUTPUTS:
+        _fail(f"-o/--output must be one of plain, json", InputError.exit_code)
+    try:
+        report = lint(Path(path))
+    except InputError as exc:
+        _fail(exc.message, exc.exit_code)
+    if output == "json":
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for finding in report.findings:
+            typer.echo(finding.line_text())
+        sys.stdout.flush()
+        typer.echo(report.summary(), err=True)
+    if report.errors:
+        _fail(f"workflow lint found {len(report.errors)} error{'s' if len(report.errors) != 1 else ''}",
+              LintFailed.exit_code)
