@@ -6,4 +6,5 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 export ORCH_TESTBIN=${ORCH_TESTBIN:-$(bash tests/cluster/build/build-binaries.sh | tail -n1)}
 command -v /usr/bin/time >/dev/null || { echo "bench needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+.venv/bin/python bench/lint_bench.py   # offline: orch workflow lint on 20 workflows
 exec unshare -n sh -c 'ip link set lo up && exec .venv/bin/python bench/bench.py "$@"' bench "$@"

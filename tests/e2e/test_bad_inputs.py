@@ -210,6 +210,19 @@ CASES: tuple[Case, ...] = (
     Case("bool-env-invalid", "SETUP_NOTIFICATIONS_EMAIL=maybe", I, 2,
          "error: SETUP_NOTIFICATIONS_EMAIL must be true or false, got 'maybe'",
          env={"SETUP_NOTIFICATIONS_EMAIL": "maybe"}),
+    # -- orch workflow lint (offline: never contacts the API server) --------------------------------------------
+    Case("lint-path-missing", "workflow lint PATH that does not exist", ("workflow", "lint", "{dir}/absent.sw.yaml"), 2,
+         "error: {dir}/absent.sw.yaml does not exist"),
+    Case("lint-not-definition", "workflow lint on a file that is not *.sw.yaml/yml/json",
+         ("workflow", "lint", "{dir}/not-yaml.yaml"), 2,
+         "error: {dir}/not-yaml.yaml is not a workflow definition (*.sw.yaml, *.sw.yml, *.sw.json)"),
+    Case("lint-no-definitions", "workflow lint on a directory without workflow definitions",
+         ("workflow", "lint", "{dir}/other-ca"), 2,
+         "error: no workflow definitions (*.sw.yaml, *.sw.yml, *.sw.json) under {dir}/other-ca"),
+    Case("lint-output-unknown", "workflow lint -o yaml", ("workflow", "lint", "{dir}", "-o", "yaml"), 2,
+         "error: -o/--output must be one of plain, json"),
+    Case("lint-errors", "workflow lint on a definition with errors (each listed on stdout as file:line:column)",
+         ("workflow", "lint", "{dir}/broken.sw.yaml"), 15, "error: workflow lint found 3 errors"),
     # -- caught by pre-flight (reads only): exit 4 -----------------------------------------------------------
     Case("postgres-external-missing", "--postgres-external without its Secret and Service",
          (*I, "--postgres-external"), 4, "error: pre-flight failed (postgres-external); nothing was written",
@@ -389,6 +402,9 @@ def setup(request, tmp_path_factory):
     (d / "list.yaml").write_text("- workflowNamespace\n- wf\n")
     (d / "latin1.yaml").write_bytes(b"github:\n  token: \xff\xfe\n")
     (d / "item-timeout.yaml").write_text("timeouts:\n  items:\n    backstage: soon\n")
+    (d / "broken.sw.yaml").write_text("id: broken\nversion: '1'\nspecVersion: '0.8'\nstart: Missing\n"
+                                      "annotations: [workflow-type/infrastructure]\n"
+                                      "states:\n  - name: Only\n    type: inject\n    data: {}\n")
     return cluster, d, closed
 
 

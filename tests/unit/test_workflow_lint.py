@@ -269,3 +269,18 @@ def test_cli_lines_json_and_exit_codes(tmp_path):
     assert warned.returncode == 0 and "warning workflow-type-missing" in warned.stdout
     missing = subprocess.run([ORCH, "workflow", "lint", str(tmp_path / "absent")], capture_output=True, text=True)
     assert missing.returncode == 2 and missing.stderr.strip() == f"error: {tmp_path / 'absent'} does not exist"
+
+
+def test_every_rule_is_documented_with_a_failing_and_a_passing_example():
+    import re
+
+    doc = (Path(__file__).parents[2] / "docs" / "workflow-lint.md").read_text()
+    sections = re.split(r"^#### ", doc, flags=re.M)[1:]
+    documented = {}
+    for section in sections:
+        heading = re.match(r"`([a-z-]+)` \((error|warning)", section)
+        assert heading, section.splitlines()[0]
+        body = section.split("\n### ", 1)[0]
+        assert "Fails" in body and "Passes" in body, f"{heading.group(1)}: needs a failing and a passing example"
+        documented[heading.group(1)] = heading.group(2)
+    assert documented == {r.id: r.severity for r in RULES}

@@ -15,6 +15,7 @@ of the problem in `expr`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 KEYWORDS = frozenset({"if", "then", "elif", "else", "end", "as", "def", "reduce", "foreach", "try", "catch",
                       "label", "break", "import", "include", "module", "and", "or"})
@@ -23,6 +24,9 @@ LITERALS = frozenset({"true", "false", "null"})
 OPERATORS = ("//=", "|=", "+=", "-=", "*=", "/=", "%=", "==", "!=", ">=", "<=", "//", "::", "..",
              "+", "-", "*", "/", "%", "=", ">", "<", "(", ")", "[", "]", "{", "}", "|", ",", ";", ":", "?", "$",
              "@", ".")
+_OPS_BY_CHAR: dict[str, tuple[str, ...]] = {}
+for _op in OPERATORS:
+    _OPS_BY_CHAR[_op[0]] = (*_OPS_BY_CHAR.get(_op[0], ()), _op)
 BINARY = frozenset({"*", "/", "%", "+", "-", "==", "!=", ">", ">=", "<", "<=", "and", "or", "//", "=", "|=", "+=",
                     "-=", "*=", "/=", "%=", "//="})
 ESCAPES = frozenset('"\\/bfnrt')
@@ -127,7 +131,7 @@ class _Parser:
                     j += 1
                 tok = Token("field", src[i + 1:j], i, j)  # `.name`: no space allowed after the dot
             else:
-                for op in OPERATORS:
+                for op in _OPS_BY_CHAR.get(src[i], ()):
                     if src.startswith(op, i):
                         tok = Token("op", op, i, i + len(op))
                         break
@@ -488,6 +492,7 @@ class _Parser:
             self.fail("expected an operator or the end of the expression")
 
 
+@lru_cache(maxsize=4096)
 def check(expr: str) -> JqSyntaxError | None:
     """None when `expr` parses as jackson-jq would parse it, else the first syntax error."""
     if not expr.strip():
