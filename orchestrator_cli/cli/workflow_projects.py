@@ -13,6 +13,7 @@ from typing import Optional
 
 import typer
 
+from orchestrator_cli.cli.common import CONTEXT_OPTION, KUBECONFIG_OPTION
 from orchestrator_cli.cli.workflow import workflow_app
 
 LINT_OUTPUTS = ("plain", "table", "json")
@@ -37,7 +38,7 @@ def lint_command(
     from orchestrator_cli.workflows.lint import lint
 
     if output is not None and output not in LINT_OUTPUTS:
-        _fail(f"-o/--output must be one of plain, json", InputError.exit_code)
+        _fail("-o/--output must be one of plain, json", InputError.exit_code)
     try:
         report = lint(Path(path))
     except InputError as exc:
@@ -52,3 +53,32 @@ def lint_command(
     if report.errors:
         _fail(f"workflow lint found {len(report.errors)} error{'s' if len(report.errors) != 1 else ''}",
               LintFailed.exit_code)
+
+
+@workflow_app.command("deploy")
+def deploy_command(
+    directory: str = typer.Argument(..., metavar="DIR", help="A workflow project: one *.sw.yaml, application.properties, "
+                                                             "specs/, schemas/, subflows/."),
+    image: Optional[str] = typer.Option(None, "--image", help="The workflow's built image (default: the image of the "
+                                                              "SonataFlow manifest in DIR/manifests/, if any)."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Target namespace (default: the "
+                                            "installation's workflow namespace; another is enabled like add-namespace)."),
+    timeout: float = typer.Option(300, "--timeout", help="Seconds to wait for the workflow to run."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (with -o yaml: the manifests); write nothing."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="table (terminal default), plain, json, or yaml "
+                                                                      "(with --dry-run)."),
+    kubeconfig: Optional[str] = KUBECONFIG_OPTION,
+    context: Optional[str] = CONTEXT_OPTION,
+) -> None:
+    """Deploy a workflow project as the gitops profile expects (what kn-workflow gen-manifest renders), with
+    persistence on the installation's PostgreSQL. Lint runs first: errors stop it (exit 15)."""
+    from orchestrator_cli.cli.main import _run
+    from orchestrator_cli.core.errors import InputError
+    from orchestrator_cli.report.deploy import make_reporter
+    from orchestrator_cli.workflows.deploy import DeployOptions, deploy
+
+    if output == "yaml" and not dry_run:
+        _fail("-o yaml is for --dry-run (the manifests that would be applied)", InputError.exit_code)
+    opts = DeployOptions(directory=directory, image=image, namespace=namespace, timeout=timeout, kubeconfig=kubeconfig,
+                         context=context, output=output, dry_run=dry_run)
+    _run(deploy, opts, output, reporter_factory=make_reporter)

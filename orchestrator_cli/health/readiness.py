@@ -166,6 +166,16 @@ def service_endpoints(selected: Obj | None) -> State:
     return Waiting("no endpoint yet" if slices else "no EndpointSlice for the Service yet")
 
 
+def sonataflow_current(obj: Obj | None) -> State:
+    """A SonataFlow Running for its current spec: Running=True counts only once the operator has observed the
+    latest generation (a just-updated workflow still shows the old Running=True)."""
+    if not obj:
+        return Waiting("not created yet")
+    if not _generation_observed(obj):
+        return Waiting("the operator has not seen the latest spec yet (observedGeneration < generation)")
+    return condition_true("Running")(obj)
+
+
 # Pod failure reasons that will not fix themselves: fail the item at once.
 FATAL_WAITING_REASONS = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
                          "ErrImageNeverPull", "CreateContainerError")
@@ -205,6 +215,7 @@ PREDICATES: dict[str, Callable[[Obj | None], State]] = {
     "crd": crd_established,
     "token": token_secret,
     "endpoints": service_endpoints,
+    "sonataflow-current": sonataflow_current,
 }
 
 

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -223,6 +224,26 @@ CASES: tuple[Case, ...] = (
          "error: -o/--output must be one of plain, json"),
     Case("lint-errors", "workflow lint on a definition with errors (each listed on stdout as file:line:column)",
          ("workflow", "lint", "{dir}/broken.sw.yaml"), 15, "error: workflow lint found 3 errors"),
+    # -- orch workflow deploy: rejected before connecting ---------------------------------------------------------
+    Case("deploy-no-image", "workflow deploy without --image (and no manifests/ naming one)",
+         ("workflow", "deploy", "{dir}/greet"), 2,
+         "error: --image is required: the built image of greet (the project has no SonataFlow manifest in manifests/ "
+         "naming one)"),
+    Case("deploy-bad-image", "workflow deploy --image that is not an image reference",
+         ("workflow", "deploy", "{dir}/greet", "--image", "not an image"), 2,
+         "error: --image 'not an image' is not a container image reference (registry/repository:tag or @digest)"),
+    Case("deploy-not-a-project", "workflow deploy DIR without a workflow definition",
+         ("workflow", "deploy", "{dir}/other-ca", "--image", "quay.io/x/y:1"), 2,
+         "error: no workflow definition (*.sw.yaml, *.sw.yml, *.sw.json) in {dir}/other-ca"),
+    Case("deploy-namespace-invalid", "workflow deploy --namespace with upper case and '_'",
+         ("workflow", "deploy", "{dir}/greet", "--image", "quay.io/x/y:1", "--namespace", "Bad_NS"), 2,
+         f"error: --namespace 'Bad_NS' is not a valid name: {BAD_NAME}"),
+    Case("deploy-yaml-without-dry-run", "workflow deploy -o yaml without --dry-run",
+         ("workflow", "deploy", "{dir}/greet", "--image", "quay.io/x/y:1", "-o", "yaml"), 2,
+         "error: -o yaml is for --dry-run (the manifests that would be applied)"),
+    Case("deploy-lint-errors", "workflow deploy of a project with lint errors (listed, file:line:column)",
+         ("workflow", "deploy", "{dir}/broken-project", "--image", "quay.io/x/y:1"), 15,
+         "error: workflow lint found 1 error in {dir}/broken-project; nothing was deployed"),
     # -- caught by pre-flight (reads only): exit 4 -----------------------------------------------------------
     Case("postgres-external-missing", "--postgres-external without its Secret and Service",
          (*I, "--postgres-external"), 4, "error: pre-flight failed (postgres-external); nothing was written",
@@ -402,6 +423,11 @@ def setup(request, tmp_path_factory):
     (d / "list.yaml").write_text("- workflowNamespace\n- wf\n")
     (d / "latin1.yaml").write_bytes(b"github:\n  token: \xff\xfe\n")
     (d / "item-timeout.yaml").write_text("timeouts:\n  items:\n    backstage: soon\n")
+    greet = Path(__file__).parents[1] / "workflow_projects" / "valid" / "greet"
+    shutil.copytree(greet, d / "greet")
+    shutil.copytree(greet, d / "broken-project")
+    broken = d / "broken-project" / "greet.sw.yaml"
+    broken.write_text(broken.read_text().replace("transition: Report", "transition: Reprot"))
     (d / "broken.sw.yaml").write_text("id: broken\nversion: '1'\nspecVersion: '0.8'\nstart: Missing\n"
                                       "annotations: [workflow-type/infrastructure]\n"
                                       "states:\n  - name: Only\n    type: inject\n    data: {}\n")

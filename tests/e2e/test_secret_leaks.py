@@ -5,7 +5,7 @@ password Secret), so the ArgoCD password is one of the secrets too. The known va
 through the environment (and once more as flags, which a user may do); the generated ones
 (BACKEND_SECRET, K8S_CLUSTER_TOKEN, the PostgreSQL passwords) are read back from the cluster after
 the first install. Then every command runs — install (first run, re-runs, dry-runs), check --pre,
-status, workflow add/list/remove-namespace, cleanup --dry-run and cleanup — in plain, table, json
+status, workflow add/list/remove-namespace, workflow lint and deploy, cleanup --dry-run and cleanup — in plain, table, json
 and (dry-run) yaml output, with HOME and the working directory in a scratch directory, and the test
 searches stdout, stderr and every file written under that scratch directory for each value: as
 is, base64-encoded, and base64-encoded inside a larger blob (at each of the three byte alignments).
@@ -50,6 +50,8 @@ ENV = {
     "NOTIFICATIONS_EMAIL_PASSWORD": KNOWN["NOTIFICATIONS_EMAIL_PASSWORD"],
 }
 I = ("install", "--use-default", "--gitops", "--timeout", "180")  # noqa: E741
+GREET = Path(__file__).parents[1] / "workflow_projects" / "valid" / "greet"
+WF_IMAGE = "quay.io/orch-test/serverless-workflow-greet:1.0"
 # (label, args, expected exit codes, extra env)
 COMMANDS: list[tuple[str, tuple[str, ...], tuple[int, ...], dict]] = [
     ("install first run (plain)", (*I, "-o", "plain"), (0,), {}),
@@ -78,8 +80,18 @@ COMMANDS: list[tuple[str, tuple[str, ...], tuple[int, ...], dict]] = [
     ("workflow list-namespaces (table)", ("workflow", "list-namespaces", "-o", "table"), (0, 8), {}),
     ("workflow remove-namespace (plain)", ("workflow", "remove-namespace", "wf-leak-b", "--yes", "-o", "plain"),
      (0,), {}),
-    ("cleanup --dry-run (plain)", ("cleanup", "--dry-run", "-o", "plain"), (0,), {}),
-    ("cleanup --dry-run (json)", ("cleanup", "--dry-run", "-o", "json"), (0,), {}),
+    ("workflow lint (plain)", ("workflow", "lint", str(GREET), "-o", "plain"), (0,), {}),
+    ("workflow lint (json)", ("workflow", "lint", str(GREET), "-o", "json"), (0,), {}),
+    ("workflow deploy (plain)", ("workflow", "deploy", str(GREET), "--image", WF_IMAGE, "-o", "plain"), (0,), {}),
+    ("workflow deploy re-run (json)", ("workflow", "deploy", str(GREET), "--image", WF_IMAGE, "-o", "json"), (0,), {}),
+    ("workflow deploy --dry-run -o yaml, another namespace",
+     ("workflow", "deploy", str(GREET), "--image", WF_IMAGE, "-n", "wf-leak-d", "--dry-run", "-o", "yaml"), (0,), {}),
+    ("workflow deploy into an enabled namespace (table)",
+     ("workflow", "deploy", str(GREET), "--image", WF_IMAGE, "-n", "wf-leak-a", "-o", "table"), (0,), {}),
+    # the deployed workflows exist now: without --include-workflows cleanup refuses (exit 9)
+    ("cleanup --dry-run (plain)", ("cleanup", "--dry-run", "-o", "plain"), (9,), {}),
+    ("cleanup --dry-run --include-workflows (json)", ("cleanup", "--dry-run", "--include-workflows", "-o", "json"),
+     (0,), {}),
     ("cleanup (plain)", ("cleanup", "--yes", "--include-workflows", "--delete-data", "-o", "plain",
                          "--timeout", "180"), (0,), {}),
 ]

@@ -121,12 +121,48 @@ class ClusterPlatformController(OperandController):
         return None
 
 
+# The real operator annotates the workflow Deployment's pod template with a checksum of the workflow's
+# properties ConfigMaps (<name>-props, <name>-managed-props) and rolls it when that changes
+# (RolloutDeploymentIfCMChangedMutateVisitor); the annotation key here is the simulator's.
+CONFIG_CHECKSUM = "sonataflow.org/checksum-config"
+
+
+def props_checksum(kube, namespace: str, name: str) -> str:
+    """Checksum of the workflow's user properties ConfigMap ("" when it has none)."""
+    import hashlib
+    import json
+
+    cm = kube.get(K.CONFIGMAPS, f"{name}-props", namespace)
+    if cm is None:
+        return ""
+    return hashlib.sha256(json.dumps(cm.get("data") or {}, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def with_config_checksum(want: dict, checksum: str) -> dict:
+    template_md = want["spec"]["template"]["metadata"]
+    template_md["annotations"] = {**(template_md.get("annotations") or {}), CONFIG_CHECKSUM: checksum}
+    return want
+
+
+def config_checksum_differs(dep: dict, want: dict) -> bool:
+    cur = ((dep["spec"]["template"]["metadata"].get("annotations") or {}).get(CONFIG_CHECKSUM))
+    return cur != want["spec"]["template"]["metadata"]["annotations"][CONFIG_CHECKSUM]
+
+
 class WorkflowController(OperandController):
     name = "osl.sonataflow"
     package = PACKAGE
     res = K.SONATAFLOWS
     finalizer = WORKFLOW_FINALIZER
     manager = "logic-operator-rhel8"
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.watch(K.CONFIGMAPS, self._from_props)
+
+    def _from_props(self, cm: dict) -> list[str]:
+        md = cm["metadata"]
+        return [f"{md.get('namespace')}/{md['name'][:-len('-props')]}"] if md["name"].endswith("-props") else []
 
     def sync(self, obj: dict, cfg: SimConfig) -> Optional[float]:
         ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
@@ -141,9 +177,11 @@ class WorkflowController(OperandController):
         owner = K.owner_ref(obj, block=True)
         image = (((obj.get("spec") or {}).get("podTemplate") or {}).get("container") or {}).get(
             "image") or f"quay.io/orchestrator/serverless-workflow-{name}:latest"
-        want = W.deployment(name, ns, cfg=cfg, image=image, owner=owner,
-                            labels={"sonataflow.org/workflow-app": name})
-        dep = self.ensure(K.DEPLOYMENTS, want, lambda cur: W.template_differs(cur, want))
+        want = with_config_checksum(W.deployment(name, ns, cfg=cfg, image=image, owner=owner,
+                                                 labels={"sonataflow.org/workflow-app": name}),
+                                    props_checksum(self.kube, ns, name))
+        dep = self.ensure(K.DEPLOYMENTS, want,
+                          lambda cur: W.template_differs(cur, want) or config_checksum_differs(cur, want))
         self.ensure(K.SERVICES, W.service(name, ns, name, owner=owner))
         running = K.deployment_rolled_out(dep) and "sonataflow" not in cfg.never_ready
         conds = K.set_condition(conds, "Running", "True" if running else "False",
