@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestrator_cli.core.errors import InputError, LintFailed, ReadinessTimeout, StepFailed
+from orchestrator_cli.core.errors import InputError, LintFailed, ReadinessTimeout, Refused, StepFailed
 from orchestrator_cli.core.ownership import MANAGED_BY_SELECTOR, created_by_orch_object
 from orchestrator_cli.core.plan import Change, plan_object
 from orchestrator_cli.kube.client import Ref
@@ -90,6 +90,21 @@ def stale_objects(kube, project: P.WorkflowProject, namespace: str, desired: lis
             for cm in live if ("ConfigMap", cm["metadata"]["name"]) not in wanted and created_by_orch_object(cm)]
 
 
+def foreign_owner(live: dict | None, name: str) -> str | None:
+    """Who else owns a live SonataFlow of the project's name (None: nobody, or an earlier deploy of this project).
+    A deploy never takes over a workflow a Helm chart or a user created (pure)."""
+    if live is None:
+        return None
+    md = live.get("metadata") or {}
+    labels, annotations = md.get("labels") or {}, md.get("annotations") or {}
+    if labels.get(P.PROJECT_LABEL) == name and created_by_orch_object(live):
+        return None
+    release = annotations.get("meta.helm.sh/release-name")
+    if release:
+        return f"the Helm release {release} (orch workflow install / helm)"
+    return "someone else (it does not carry orch workflow deploy's marks)"
+
+
 def _namespace_plan(kube, inst, namespace: str):
     """None when `namespace` is already the platform's workflow namespace, else add-namespace's plan."""
     from orchestrator_cli.day2.namespaces import plan_add
@@ -154,6 +169,10 @@ def deploy(opts: DeployOptions, reporter) -> None:
     namespace = opts.namespace or inst.workflow_namespace
     reporter.step_started(STEP, f"Workflow {project.name} from {directory} into {namespace} (Orchestrator "
                                 f"{inst.version}, image {image})")
+    owner = foreign_owner(kube.get(Ref(P.SONATAFLOW_API, "SonataFlow", project.name, namespace)), project.name)
+    if owner is not None:
+        raise Refused(f"SonataFlow {project.name} in {namespace} belongs to {owner}; orch workflow deploy does not take "
+                      "it over: remove it first, or give the project another id")
     ns_plan = _namespace_plan(kube, inst, namespace)
     for warning in (ns_plan.warnings if ns_plan else []):
         reporter.warn(warning)

@@ -213,3 +213,26 @@ def persistence_for(*, secret_name: str, user_key: str, password_key: str, servi
         service["namespace"] = service_namespace
     return {"secretRef": {"name": secret_name, "userKey": user_key, "passwordKey": password_key},
             "serviceRef": service}
+
+
+def is_deployed_project(flow: dict | None) -> bool:
+    """A SonataFlow `orch workflow deploy` created (its project label and orch's ownership mark, not adopted)."""
+    from orchestrator_cli.core.ownership import created_by_orch_object
+
+    md = (flow or {}).get("metadata") or {}
+    return bool((md.get("labels") or {}).get(PROJECT_LABEL)) and created_by_orch_object(flow)
+
+
+def deployed_objects(kube, name: str, namespace: str) -> list[dict]:
+    """Everything a deploy of project `name` created in `namespace`: its ConfigMaps, then the SonataFlow (the
+    order to delete them in is the reverse)."""
+    from orchestrator_cli.core.ownership import MANAGED_BY_SELECTOR, created_by_orch_object
+    from orchestrator_cli.kube.client import Ref
+
+    selector = f"{MANAGED_BY_SELECTOR},{PROJECT_LABEL}={name}"
+    maps, _ = kube.list("v1", "ConfigMap", namespace, label_selector=selector)
+    flow = kube.get(Ref(SONATAFLOW_API, "SonataFlow", name, namespace))
+    out = [cm for cm in maps if created_by_orch_object(cm)]
+    if is_deployed_project(flow):
+        out.append(flow)
+    return out

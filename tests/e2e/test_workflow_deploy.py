@@ -219,3 +219,20 @@ def test_bad_inputs_write_nothing(env):
     not_project = deploy(cluster, runner, str(GREET / "schemas"), "--image", IMAGE, "-o", "plain")
     assert not_project.returncode == 2 and "no workflow definition" in not_project.stderr
     assert runner_events(log, mark) == []
+
+
+def test_a_workflow_orch_did_not_deploy_is_not_taken_over(env):
+    cluster, runner, api, log, base = env
+    cluster.apply_manifests([{"apiVersion": SF, "kind": "SonataFlow",
+                              "metadata": {"name": "taken", "namespace": WF_NS},
+                              "spec": {"flow": {"start": {"stateName": "A"},
+                                                "states": [{"name": "A", "type": "inject", "data": {}, "end": True}]}}}])
+    project = copy_project(base, "taken")
+    definition = project / "greet.sw.yaml"
+    definition.write_text(definition.read_text().replace("id: greet", "id: taken"))
+    mark = log.mark()
+    res = deploy(cluster, runner, str(project), "--image", IMAGE, "-o", "plain")
+    assert res.returncode == 9, res.stdout + res.stderr
+    assert "SonataFlow taken in sonataflow-infra belongs to someone else" in res.stderr
+    assert writes(runner_events(log, mark)) == []
+    assert "persistence" not in api.get(SF, "SonataFlow", "taken", WF_NS)["spec"]

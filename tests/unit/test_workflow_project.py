@@ -9,7 +9,7 @@ import pytest
 
 from orchestrator_cli.core.errors import InputError, LintFailed
 from orchestrator_cli.workflows import project as P
-from orchestrator_cli.workflows.deploy import lint_or_fail, stale_objects, validate_image
+from orchestrator_cli.workflows.deploy import foreign_owner, lint_or_fail, stale_objects, validate_image
 
 GREET = Path(__file__).parents[1] / "workflow_projects" / "valid" / "greet"
 PG = P.persistence_for(secret_name="pg-secret", user_key="user", password_key="pass", service_name="pg", port=5432,
@@ -154,3 +154,15 @@ def test_stale_resource_configmaps_are_deleted_only_when_orch_created_them():
     changes = stale_objects(kube, project, "wf", desired)
     assert [(c.action, c.ref.name) for c in changes] == [("delete", "03-greet-resources-subflows")]
     assert kube.selectors == [f"app.kubernetes.io/managed-by=orch,{P.PROJECT_LABEL}=greet"]
+
+
+def test_a_workflow_someone_else_owns_is_not_taken_over():
+    ours = {"metadata": {"labels": {"app.kubernetes.io/managed-by": "orch", P.PROJECT_LABEL: "greet"}}}
+    assert foreign_owner(None, "greet") is None and foreign_owner(ours, "greet") is None
+    helm = {"metadata": {"annotations": {"meta.helm.sh/release-name": "greet"}, "labels": {"app": "greet"}}}
+    assert "Helm release greet" in foreign_owner(helm, "greet")
+    assert "someone else" in foreign_owner({"metadata": {"name": "greet"}}, "greet")
+    adopted = {"metadata": {"labels": {"app.kubernetes.io/managed-by": "orch", P.PROJECT_LABEL: "greet"},
+                            "annotations": {"orch.rhdhorchestrator.io/adopted": "true"}}}
+    assert "someone else" in foreign_owner(adopted, "greet")
+    assert "someone else" in foreign_owner(ours, "other")
