@@ -10,11 +10,25 @@ from typing import Optional
 
 import typer
 
+from orchestrator_cli.cli.completion import complete_context, complete_day2_output
+
 DAY2_OUTPUTS = ("table", "plain", "json")
 
+def _no_color(value: bool) -> bool:
+    """--no-color: the same as NO_COLOR=1 (https://no-color.org), which rich and prompt_toolkit honour."""
+    if value:
+        import os
+
+        os.environ["NO_COLOR"] = "1"
+    return value
+
+
+NO_COLOR_OPTION = typer.Option(False, "--no-color", help="No colours in the output (also: env NO_COLOR).",
+                               callback=_no_color, is_eager=True, expose_value=False)
 KUBECONFIG_OPTION = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config).")
-CONTEXT_OPTION = typer.Option(None, "--context", help="Kubeconfig context to use.")
-OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="table (terminal default), plain or json.")
+CONTEXT_OPTION = typer.Option(None, "--context", help="Kubeconfig context to use.", autocompletion=complete_context)
+OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="table (terminal default), plain or json.",
+                             autocompletion=complete_day2_output)
 
 
 def run_day2(action, output: Optional[str], **kw) -> None:

@@ -10,11 +10,19 @@ from typing import Optional
 
 import typer
 
-from orchestrator_cli.cli.common import CONTEXT_OPTION, KUBECONFIG_OPTION, OUTPUT_OPTION, run_day2, terminal_confirm
+from orchestrator_cli.cli.common import (
+    CONTEXT_OPTION,
+    KUBECONFIG_OPTION,
+    NO_COLOR_OPTION,
+    OUTPUT_OPTION,
+    run_day2,
+    terminal_confirm,
+)
 
 
 def status_command(
     output: Optional[str] = OUTPUT_OPTION,
+    no_color: bool = NO_COLOR_OPTION,
     wait: bool = typer.Option(False, "--wait", help="Wait until everything is healthy (or the timeout passes)."),
     timeout: float = typer.Option(300, "--timeout", help="Seconds --wait may take."),
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
@@ -44,6 +52,7 @@ def cleanup_command(
     timeout: float = typer.Option(300, "--timeout", help="Seconds each phase may take before cleanup reports "
                                                          "what blocks it."),
     output: Optional[str] = OUTPUT_OPTION,
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:

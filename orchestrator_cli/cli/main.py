@@ -12,6 +12,13 @@ from typing import List, Optional
 import typer
 
 from orchestrator_cli import __version__
+from orchestrator_cli.cli.common import NO_COLOR_OPTION
+from orchestrator_cli.cli.completion import (
+    complete_context,
+    complete_day2_output,
+    complete_generation,
+    complete_install_output,
+)
 
 app = typer.Typer(
     name="orch",
@@ -25,19 +32,32 @@ app = typer.Typer(
 OUTPUTS = ("table", "plain", "json", "yaml")
 
 
-def _version_callback(value: bool) -> None:
-    if value:
-        typer.echo(f"orch {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
+@app.callback(invoke_without_command=True)
 def root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
-    ),
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version",
+                                 help="Print the client version and exit (with -o: as `orch version`)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FORMAT",
+                                         help="With --version: table, plain or json, client and cluster versions "
+                                              "(the same as `orch version -o FORMAT`).",
+                                         autocompletion=complete_day2_output),
+    no_color: bool = NO_COLOR_OPTION,
 ) -> None:
     """Install and operate the Orchestrator (Workflows for Backstage)."""
+    if version:
+        if output is None:  # one line, no cluster contact: on the start-up budget
+            typer.echo(f"orch {__version__}")
+            raise typer.Exit()
+        from orchestrator_cli.cli.version import version_command
+
+        version_command(client=False, output=output, kubeconfig=None, context=None)
+    if output is not None:
+        typer.echo("error: -o before the command is only for --version; put it after the command "
+                   "(e.g. `orch status -o json`)", err=True)
+        raise typer.Exit(2)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 
 def _run(action, opts, output: Optional[str], reporter_factory=None) -> None:
@@ -76,13 +96,17 @@ def _flags(**kwargs) -> dict:
 
 @app.command()
 def install(
-    version: Optional[str] = typer.Option(None, "--version", help="Orchestrator generation: 1.3 (default) or 1.4. Env ORCH_VERSION."),
+    version: Optional[str] = typer.Option(None, "--version", help="Orchestrator generation: 1.3 (default) or 1.4. Env ORCH_VERSION.",
+                                          autocompletion=complete_generation),
     values: Optional[str] = typer.Option(None, "--values", "-f", help="YAML file with input values (docs/inputs.md)."),
     use_default: bool = typer.Option(False, "--use-default", help="Never prompt: defaults for everything not given; missing optional secrets are omitted."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; print the plan (with -o yaml: the manifests, secrets redacted)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="table (terminal default), plain, json, or yaml (with --dry-run)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="table (terminal default), plain, json, or yaml (with --dry-run).",
+                                         autocompletion=complete_install_output),
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config)."),
-    context: Optional[str] = typer.Option(None, "--context", help="Kubeconfig context to use."),
+    context: Optional[str] = typer.Option(None, "--context", help="Kubeconfig context to use.",
+                                          autocompletion=complete_context),
     orchestrator_namespace: Optional[str] = typer.Option(None, "--orchestrator-namespace", help="Namespace of the Orchestrator CR and the token ServiceAccount (default orchestrator)."),
     rhdh_namespace: Optional[str] = typer.Option(None, "--rhdh-namespace", help="RHDH operator/Backstage namespace (default rhdh-operator)."),
     workflow_namespace: Optional[str] = typer.Option(None, "--workflow-namespace", help="SonataFlow platform/workflow namespace (default sonataflow-infra)."),
@@ -139,11 +163,15 @@ def install(
 @app.command()
 def check(
     pre: bool = typer.Option(False, "--pre", help="Pre-flight checks for an install (read-only)."),
-    version: Optional[str] = typer.Option(None, "--version", help="Orchestrator generation to check for."),
+    version: Optional[str] = typer.Option(None, "--version", help="Orchestrator generation to check for.",
+                                          autocompletion=complete_generation),
     values: Optional[str] = typer.Option(None, "--values", "-f", help="The values file install would use."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="table, plain or json."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="table, plain or json.",
+                                         autocompletion=complete_day2_output),
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig."),
-    context: Optional[str] = typer.Option(None, "--context", help="Kubeconfig context to use."),
+    context: Optional[str] = typer.Option(None, "--context", help="Kubeconfig context to use.",
+                                          autocompletion=complete_context),
     orchestrator_namespace: Optional[str] = typer.Option(None, "--orchestrator-namespace"),
     rhdh_namespace: Optional[str] = typer.Option(None, "--rhdh-namespace"),
     workflow_namespace: Optional[str] = typer.Option(None, "--workflow-namespace"),
@@ -182,8 +210,13 @@ def check(
 from orchestrator_cli.cli import day2 as cli_day2  # noqa: E402 - the command groups register themselves
 from orchestrator_cli.cli import workflow as cli_workflow  # noqa: E402
 
+from orchestrator_cli.cli import completion as cli_completion  # noqa: E402
+from orchestrator_cli.cli import version as cli_version  # noqa: E402
+
 cli_day2.register(app)
 cli_workflow.register(app)
+cli_completion.register(app)
+cli_version.register(app)
 
 
 def _click_exceptions():
@@ -210,6 +243,8 @@ def run() -> None:
     import sys
 
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if cli_completion.completion_requested():  # the shell asking for completions (typer exits after answering)
+        cli_completion.enable_shell_completion()
     try:
         code = app(standalone_mode=False)
     except Exception as exc:  # noqa: BLE001 - only click's own exceptions are handled here

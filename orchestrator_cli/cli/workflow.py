@@ -10,7 +10,15 @@ from typing import Optional
 
 import typer
 
-from orchestrator_cli.cli.common import CONTEXT_OPTION, KUBECONFIG_OPTION, OUTPUT_OPTION, run_day2, terminal_confirm
+from orchestrator_cli.cli.completion import complete_new_workflow_namespace, complete_workflow_namespace
+from orchestrator_cli.cli.common import (
+    CONTEXT_OPTION,
+    KUBECONFIG_OPTION,
+    NO_COLOR_OPTION,
+    OUTPUT_OPTION,
+    run_day2,
+    terminal_confirm,
+)
 
 workflow_app = typer.Typer(name="workflow", help="Workflows and workflow namespaces.", no_args_is_help=True,
                            add_completion=False, rich_markup_mode=None)
@@ -18,11 +26,13 @@ workflow_app = typer.Typer(name="workflow", help="Workflows and workflow namespa
 
 @workflow_app.command("add-namespace")
 def add_namespace(
-    namespace: str = typer.Argument(..., metavar="NS", help="Namespace to enable for workflows (created if missing)."),
+    namespace: str = typer.Argument(..., metavar="NS", help="Namespace to enable for workflows (created if missing).",
+                                    autocompletion=complete_new_workflow_namespace),
     patch_workflows: bool = typer.Option(True, "--patch-workflows/--no-patch-workflows",
                                          help="Point SonataFlow workflows already in NS at orch's PostgreSQL namespace."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     output: Optional[str] = OUTPUT_OPTION,
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:
@@ -36,6 +46,7 @@ def add_namespace(
 @workflow_app.command("list-namespaces")
 def list_namespaces(
     output: Optional[str] = OUTPUT_OPTION,
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:
@@ -47,10 +58,12 @@ def list_namespaces(
 
 @workflow_app.command("remove-namespace")
 def remove_namespace(
-    namespace: str = typer.Argument(..., metavar="NS"),
+    namespace: str = typer.Argument(..., metavar="NS", help="Workflow namespace to disable.",
+                                    autocompletion=complete_workflow_namespace),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before deleting a namespace orch created."),
     output: Optional[str] = OUTPUT_OPTION,
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:

@@ -153,3 +153,34 @@ def detect_optional(kube: DetectKube) -> Installation | None:
         return detect(kube)
     except NotInstalled:
         return None
+
+
+OLM_API = "operators.coreos.com/v1alpha1"
+
+
+def operator_subscriptions(inst: Installation) -> list[tuple[str, Ref]]:
+    """The OLM Subscriptions this installation runs on, each with the component it installs (pure):
+    orch's own (the generation's operator pin), then those the CR tells the operator to create."""
+    op = inst.generation.operator
+    out = [("orchestrator-operator", Ref(OLM_API, "Subscription", op.subscription, op.namespace))]
+    spec = inst.cr.get("spec") or {}
+    operands = [("serverless-logic-operator", "sonataFlowOperator", inst.generation.serverless_logic),
+                ("serverless-operator", "serverlessOperator", inst.generation.serverless)]
+    for component, key, pin in operands:
+        if _g(spec, f"{key}.enabled", True) is False:
+            continue
+        name = _g(spec, f"{key}.subscription.name") or pin.name
+        namespace = _g(spec, f"{key}.subscription.namespace") or pin.namespace
+        out.append((component, Ref(OLM_API, "Subscription", name, namespace)))
+    if not inst.existing_rhdh:
+        name = _g(spec, "rhdhOperator.subscription.name") or "rhdh"
+        out.append(("rhdh-operator", Ref(OLM_API, "Subscription", name, inst.rhdh_namespace)))
+    return out
+
+
+def backstage_deployment_ref(inst: Installation) -> Ref | None:
+    """The Backstage Deployment the RHDH operator runs for this installation (None with an existing RHDH,
+    whose Backstage orch does not name)."""
+    if inst.existing_rhdh:
+        return None
+    return Ref("apps/v1", "Deployment", inst.generation.backstage_deployment, inst.rhdh_namespace)

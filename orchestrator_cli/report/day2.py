@@ -19,7 +19,8 @@ class _Day2Summary:
         report.BaseReporter.summary(self, data)  # type: ignore[arg-type]
         line = self._line  # type: ignore[attr-defined]
         command = data.get("command")
-        line("")
+        if command != "version":  # version's lines are the whole output, not a closing summary
+            line("")
         if command == "status":
             state = "healthy" if data["healthy"] else f"UNHEALTHY ({', '.join(data['problems'])})"
             line(f"Orchestrator {data['version']} ({data['orchestrator_cr']}): {state}")
@@ -54,6 +55,8 @@ class _Day2Summary:
             if data.get("patched_workflows"):
                 line(("Would patch" if data["dry_run"] else "Patched") + " SonataFlow serviceRef.namespace: "
                      + ", ".join(data["patched_workflows"]))
+        elif command == "version":
+            version_lines(line, data)
         elif command == "cleanup":
             if data.get("nothing_to_do"):
                 line("Nothing of orch's left to clean up.")
@@ -64,6 +67,40 @@ class _Day2Summary:
                 line(f"Cleanup finished: {data['deleted']} object(s) deleted.")
             if data["plan"]["kept"]:
                 line(f"Kept {len(data['plan']['kept'])} object(s) (listed above with the reason).")
+
+
+def version_lines(line, data: dict) -> None:
+    client = data["client"]
+    line(f"Client: orch {client['version']} (Python {client['python']})")
+    cluster = data.get("cluster")
+    if cluster is None:
+        return
+    if not cluster.get("reachable"):
+        line(f"Cluster: not reachable ({cluster.get('error')})")
+        return
+    platform = f", OpenShift {cluster['openshift']}" if cluster.get("openshift") else ""
+    line(f"Cluster: {cluster['server']}: Kubernetes {cluster.get('kubernetes')}{platform}")
+    orch = cluster.get("orchestrator") or {}
+    if orch.get("installed") is None:
+        line(f"Orchestrator: unknown ({orch.get('error')})")
+        return
+    if not orch["installed"]:
+        line("Orchestrator: not installed")
+        return
+    line(f"Orchestrator: {orch['generation']} ({orch['cr']}, {orch['cr_api_version']}"
+         f"{'' if orch['managed_by_orch'] else ', not installed by orch'})")
+    for op in cluster.get("operators", []):
+        if not op["found"]:
+            line(f"  {op['component']:<27} Subscription not found ({op['subscription']})")
+            continue
+        line(f"  {op['component']:<27} {op.get('installed_csv') or 'no CSV installed yet':<40} "
+             f"{op.get('version') or '-':<10} {op.get('phase') or '-'}")
+    bs = cluster.get("backstage") or {}
+    if not bs.get("managed"):
+        line(f"Backstage: existing RHDH in {bs.get('namespace')} (not managed by orch)")
+    else:
+        line(f"Backstage: {', '.join(bs['images']) or 'Deployment not found'}"
+             + (f" (RHDH operator {bs['rhdh_version']})" if bs.get("rhdh_version") else ""))
 
 
 class Day2PlainReporter(_Day2Summary, report.PlainReporter):

@@ -13,6 +13,14 @@ from typing import Any, TextIO
 
 from orchestrator_cli.core.secrets import REDACT, redact_object
 
+
+def colour_disabled() -> bool:
+    """NO_COLOR set and not empty (https://no-color.org); `--no-color` sets it."""
+    import os
+
+    return os.environ.get("NO_COLOR", "") != ""
+
+
 ICONS = {"ok": "✓", "warning": "‼", "failed": "✗", "skipped": "-"}
 WAIT_ICONS = {"ready": "✓", "failed": "✗", "timeout": "✗", "waiting": "…"}
 
@@ -183,8 +191,8 @@ class RichReporter(PlainReporter):
         super().__init__(out, err)
         from rich.console import Console
 
-        self.console = Console(file=self.out, highlight=False)
-        self.err_console = Console(file=self.err, highlight=False)
+        self.console = Console(file=self.out, highlight=False, no_color=colour_disabled())
+        self.err_console = Console(file=self.err, highlight=False, no_color=colour_disabled())
         self._live = None
         self._status_objs: dict = {}
 
