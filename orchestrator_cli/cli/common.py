@@ -31,13 +31,13 @@ OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="table (terminal defau
                              autocompletion=complete_day2_output)
 
 
-def run_day2(action, output: Optional[str], **kw) -> None:
+def run_day2(action, output: Optional[str], *, output_flag: str = "-o/--output", **kw) -> None:
     from orchestrator_cli.cli.main import _run
     from orchestrator_cli.core.errors import InputError
     from orchestrator_cli.report.day2 import make_reporter
 
     if output is not None and output not in DAY2_OUTPUTS:
-        typer.echo(f"error: -o/--output must be one of {', '.join(DAY2_OUTPUTS)}", err=True)
+        typer.echo(f"error: {output_flag} must be one of {', '.join(DAY2_OUTPUTS)}", err=True)
         raise typer.Exit(InputError.exit_code)
     from orchestrator_cli.day2.namespaces import Day2Options
 

@@ -53,7 +53,7 @@ def root(
         version_command(client=False, output=output, kubeconfig=None, context=None)
     if output is not None:
         typer.echo("error: -o before the command is only for --version; put it after the command "
-                   "(e.g. `orch status -o json`)", err=True)
+                   "(e.g. orch status -o json)", err=True)
         raise typer.Exit(2)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
@@ -211,12 +211,14 @@ from orchestrator_cli.cli import day2 as cli_day2  # noqa: E402 - the command gr
 from orchestrator_cli.cli import workflow as cli_workflow  # noqa: E402
 
 from orchestrator_cli.cli import completion as cli_completion  # noqa: E402
+from orchestrator_cli.cli import support as cli_support  # noqa: E402
 from orchestrator_cli.cli import version as cli_version  # noqa: E402
 
 cli_day2.register(app)
 cli_workflow.register(app)
 cli_completion.register(app)
 cli_version.register(app)
+cli_support.register(app)
 
 
 def _click_exceptions():

@@ -113,3 +113,36 @@ SECRET_KEYS = frozenset({"BACKEND_SECRET", "K8S_CLUSTER_TOKEN", "GITHUB_TOKEN", 
 def register_secrets(values: Mapping[str, str]) -> None:
     """Remember the secret values among `values` so no renderer ever prints them."""
     REDACT.add(v for k, v in values.items() if k in SECRET_KEYS)  # process-wide: every renderer passes output through it
+
+
+# Key names whose values are secret in Secrets orch did not write (a support bundle reads them all):
+# user names, hosts, URLs and database names stay readable.
+SECRET_KEY_WORDS = ("password", "passwd", "token", "secret", "key", "credential", "auth", "cert", ".crt",
+                    "dockerconfig", "htpasswd", "private")
+
+
+def secret_like_key(key: str) -> bool:
+    k = key.lower()
+    return key in SECRET_KEYS or any(word in k for word in SECRET_KEY_WORDS)
+
+
+def register_secret_object(secret: Mapping[str, Any]) -> None:
+    """Remember the secret-like values of a live Secret (data and stringData) so no renderer prints them."""
+    values = live_values(secret)
+    values.update({k: v for k, v in ((secret.get("stringData") or {}).items()) if isinstance(v, str)})
+    REDACT.add(v for k, v in values.items() if secret_like_key(k))
+
+
+def printable_secret(obj: dict) -> dict:
+    """A Secret safe to print or archive: values replaced (redact_object), and the last-applied annotation —
+    which holds the whole object, values included, when it was made with `kubectl apply` — dropped."""
+    out = redact_object(obj)
+    md = dict(out.get("metadata") or {})
+    annotations = {k: v for k, v in (md.get("annotations") or {}).items()
+                   if k != "kubectl.kubernetes.io/last-applied-configuration"}
+    if annotations:
+        md["annotations"] = annotations
+    else:
+        md.pop("annotations", None)
+    out["metadata"] = md
+    return out

@@ -12,7 +12,16 @@ import threading
 from orchestrator_cli.core.namespaces import WORKFLOW_LABEL
 from orchestrator_cli.core.ownership import WORKFLOW_NAMESPACE_MARK
 
-COMPLETION_BOUND = 1.5  # seconds a TAB press may wait for the API server
+COMPLETION_BOUND = 1.5  # seconds a TAB press may wait for the API server ($ORCH_COMPLETION_TIMEOUT overrides)
+
+
+def completion_bound() -> float:
+    import os
+
+    try:
+        return max(0.1, float(os.environ.get("ORCH_COMPLETION_TIMEOUT", COMPLETION_BOUND)))
+    except ValueError:
+        return COMPLETION_BOUND
 
 
 def split_namespaces(items: list[dict]) -> tuple[list[str], list[str]]:
@@ -28,22 +37,23 @@ def split_namespaces(items: list[dict]) -> tuple[list[str], list[str]]:
     return sorted(workflow), sorted(other)
 
 
-def _read(kubeconfig: str | None, context: str | None, box: dict) -> None:
+def _read(kubeconfig: str | None, context: str | None, box: dict, bound: float) -> None:
     try:
         from orchestrator_cli.kube.client import connect
 
         kube = connect(kubeconfig, context, retry_budget=0)
-        items, _ = kube.list("v1", "Namespace", budget=COMPLETION_BOUND)  # one request: all, then split
+        items, _ = kube.list("v1", "Namespace", budget=bound)  # one request: all, then split
         box["split"] = split_namespaces(items)
     except Exception:  # noqa: BLE001 - completion never fails loudly
         pass
 
 
 def namespaces(kubeconfig: str | None, context: str | None, *, workflow: bool | None,
-               bound: float = COMPLETION_BOUND) -> list[str]:
+               bound: float | None = None) -> list[str]:
     """Namespace names (workflow=True: workflow namespaces; False: the others; None: all), or [] after `bound`."""
+    bound = completion_bound() if bound is None else bound
     box: dict = {}
-    worker = threading.Thread(target=_read, args=(kubeconfig, context, box), daemon=True)
+    worker = threading.Thread(target=_read, args=(kubeconfig, context, box, bound), daemon=True)
     worker.start()
     worker.join(bound)
     if "split" not in box:

@@ -117,6 +117,10 @@ class Gone(Exception):
     """A watch resourceVersion expired (HTTP 410): relist."""
 
 
+class LogUnavailable(Exception):
+    """The API server did not serve a container's log (no node to proxy to, container not started, no rights)."""
+
+
 def _status(exc: BaseException) -> int | None:
     status = getattr(exc, "status", None)
     return int(status) if isinstance(status, int) or (isinstance(status, str) and status.isdigit()) else None
@@ -372,6 +376,21 @@ class Kube:
             raise
         finally:
             w.stop()
+
+    def pod_log(self, name: str, namespace: str, container: str, *, tail_lines: int | None = None,
+                limit_bytes: int | None = None, previous: bool = False, budget: float = SHORT_BUDGET) -> str:
+        """A container's log as the API server proxies it from the node; LogUnavailable when it does not."""
+        core = k8s_client.CoreV1Api(self.api_client)
+
+        def read(**kw):
+            kw.pop("serializer", None)  # a log is text, not an API object
+            return core.read_namespaced_pod_log(name, namespace, container=container, tail_lines=tail_lines,
+                                                limit_bytes=limit_bytes, previous=previous, **kw)
+
+        try:
+            return self._call(read, budget=budget)
+        except Exception as exc:  # noqa: BLE001 - every failure means "no log from here"
+            raise LogUnavailable(describe_api_error(exc) if _status(exc) else describe_connection_error(exc)) from None
 
     def events_for(self, ref: Ref, limit: int = 5) -> list[str]:
         """The latest events about an object, newest last, as one-line strings."""

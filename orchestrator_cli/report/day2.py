@@ -57,6 +57,8 @@ class _Day2Summary:
                      + ", ".join(data["patched_workflows"]))
         elif command == "version":
             version_lines(line, data)
+        elif command == "support-bundle":
+            bundle_lines(line, data)
         elif command == "cleanup":
             if data.get("nothing_to_do"):
                 line("Nothing of orch's left to clean up.")
@@ -101,6 +103,33 @@ def version_lines(line, data: dict) -> None:
     else:
         line(f"Backstage: {', '.join(bs['images']) or 'Deployment not found'}"
              + (f" (RHDH operator {bs['rhdh_version']})" if bs.get("rhdh_version") else ""))
+
+
+BUNDLE_LIST_LIMIT = 60  # files listed by name; the rest are counted (`tar tzf FILE` lists them all)
+
+
+def human_size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024 or unit == "MiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def bundle_lines(line, data: dict) -> None:
+    files = data["files"]
+    line(f"Support bundle {data['file']}: {human_size(data['size_bytes'])} compressed, {len(files)} file(s), "
+         f"{len(data['namespaces'])} namespace(s), {data['seconds']}s")
+    width = max((len(f["path"]) for f in files[:BUNDLE_LIST_LIMIT]), default=0)
+    for f in files[:BUNDLE_LIST_LIMIT]:
+        line(f"  {f['path']:<{width}}  {human_size(f['size']):>9}")
+    if len(files) > BUNDLE_LIST_LIMIT:
+        line(f"  ... and {len(files) - BUNDLE_LIST_LIMIT} more (tar tzf {data['file']} lists them all)")
+    for note in data.get("notes", []):
+        line(f"Note: {note}")
+    if data.get("errors"):
+        line(f"Not collected: {len(data['errors'])} item(s), listed in index.json and README.txt in the bundle")
+    line("Attach the file to the ticket; every Secret value and every known secret in it is redacted.")
 
 
 class Day2PlainReporter(_Day2Summary, report.PlainReporter):

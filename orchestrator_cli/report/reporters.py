@@ -68,6 +68,10 @@ class BaseReporter:
         with self._lock:
             self.waits[status.item.id] = status.to_dict()
 
+    def progress(self, task: str, done: int, total: int, text: str, *, started: bool = False) -> None:
+        """A long collection's progress (support-bundle): `done` of `total` parts finished; `started`: part
+        done+1 begins (`text` says what it is) rather than part `done` ended."""
+
     def info(self, text: str) -> None:
         self.messages.append({"level": "info", "text": REDACT(text)})
 
@@ -156,6 +160,10 @@ class PlainReporter(BaseReporter):
             for detail in d["details"]:
                 self._line(f"        {detail}")
 
+    def progress(self, task: str, done: int, total: int, text: str, *, started: bool = False) -> None:
+        if not started:  # one line per finished part; the start of a part says nothing a log needs
+            self._line(f"    [{done}/{total}] {text}")
+
     def info(self, text: str) -> None:
         super().info(text)
         self._line(f"    {text}")
@@ -195,6 +203,7 @@ class RichReporter(PlainReporter):
         self.err_console = Console(file=self.err, highlight=False, no_color=colour_disabled())
         self._live = None
         self._status_objs: dict = {}
+        self._progress = None
 
     def _line(self, text: str, stream: TextIO | None = None) -> None:
         from rich.text import Text
@@ -255,8 +264,25 @@ class RichReporter(PlainReporter):
                           f"{st.elapsed:.0f}s")
         return table
 
+    def progress(self, task: str, done: int, total: int, text: str, *, started: bool = False) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with self._lock:
+            if self._progress is None:
+                self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                          TimeElapsedColumn(), console=self.console, transient=True)
+                self._progress.start()
+                self._progress_task = self._progress.add_task(REDACT(text), total=total)
+            self._progress.update(self._progress_task, completed=done, description=REDACT(text))
+            if done >= total:
+                self._progress.stop()
+                self._progress = None
+
     def _stop_live(self) -> None:
         with self._lock:
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None
             if self._live is not None:
                 self._live.stop()
                 self._live = None

@@ -91,6 +91,10 @@ class Cluster:
         self.components: dict[str, Component] = {}
         self._api_client = None
         self.supervisor_dir = work_dir / "supervisor"
+        # What the API server serves as every container's log (kwok's ClusterLogs, CRI log format);
+        # tests append lines with append_pod_log() and read them back through `pods/log`.
+        self.pod_log_file = work_dir / "pod-logs" / "current.log"
+        self.previous_pod_log_file = work_dir / "pod-logs" / "previous.log"
         self.supervised: list[SupervisedOperator] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -348,7 +352,24 @@ class Cluster:
                     stages.append(doc)
         for path in sorted((HERE / "kwok").glob("*.yaml")):
             stages += [d for d in yaml.safe_load_all(path.read_text()) if d]
+        self.pod_log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.pod_log_file.write_text("")
+        self.previous_pod_log_file.write_text("")
+        self.append_pod_log("container started (log served by kwok from the harness's pod log file)")
+        self.append_pod_log("before the restart", previous=True)
+        stages.append({"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterLogs", "metadata": {"name": "all-pods"},
+                       "spec": {"logs": [{"logsFile": str(self.pod_log_file),
+                                          "previousLogsFile": str(self.previous_pod_log_file)}]}})
         (self.work_dir / "kwok.yaml").write_text(yaml.safe_dump_all(stages))
+
+    def append_pod_log(self, line: str, *, previous: bool = False, stream: str = "stdout") -> None:
+        """One line of every container's log (CRI format; kwok reads the file at each `pods/log` request)."""
+        import datetime
+
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        path = self.previous_pod_log_file if previous else self.pod_log_file
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{stamp} {stream} F {line}\n")
 
     def _create_nodes(self) -> None:
         core = self._core()

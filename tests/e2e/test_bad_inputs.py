@@ -244,6 +244,22 @@ CASES: tuple[Case, ...] = (
     Case("deploy-lint-errors", "workflow deploy of a project with lint errors (listed, file:line:column)",
          ("workflow", "deploy", "{dir}/broken-project", "--image", "quay.io/x/y:1"), 15,
          "error: workflow lint found 1 error in {dir}/broken-project; nothing was deployed"),
+    # -- orch support-bundle: the archive path is checked before connecting -----------------------------------
+    Case("bundle-not-targz", "support-bundle -o with a report format instead of FILE.tar.gz",
+         ("support-bundle", "-o", "json"), 2,
+         "error: -o/--output is the archive file and must end in .tar.gz or .tgz, got 'json' "
+         "(the report format is --format table|plain|json)"),
+    Case("bundle-exists", "support-bundle -o naming a file that exists (never overwritten)",
+         ("support-bundle", "-o", "{dir}/taken.tar.gz"), 2,
+         "error: {dir}/taken.tar.gz already exists; choose another file name (orch never overwrites a bundle)"),
+    Case("bundle-no-dir", "support-bundle -o in a directory that does not exist",
+         ("support-bundle", "-o", "{dir}/absent/b.tar.gz"), 2, "error: directory {dir}/absent does not exist"),
+    Case("bundle-format-unknown", "support-bundle --format yaml", ("support-bundle", "--format", "yaml"), 2,
+         "error: --format must be one of table, plain, json"),
+    Case("completion-shell-unknown", "completion for a shell orch has no script for", ("completion", "tcsh"), 2,
+         "error: unsupported shell 'tcsh'; choose one of bash, zsh, fish"),
+    Case("output-before-command", "-o before the command (it is for --version there)", ("-o", "json", "status"), 2,
+         "error: -o before the command is only for --version; put it after the command (e.g. orch status -o json)"),
     # -- caught by pre-flight (reads only): exit 4 -----------------------------------------------------------
     Case("postgres-external-missing", "--postgres-external without its Secret and Service",
          (*I, "--postgres-external"), 4, "error: pre-flight failed (postgres-external); nothing was written",
@@ -416,6 +432,7 @@ def setup(request, tmp_path_factory):
     kubeconfig("expired-token.kubeconfig", lambda kc: kc["users"][0].update({"user": {"token": expired}}))
 
     (d / "not-yaml.yaml").write_text("version: [1.3\n")
+    (d / "taken.tar.gz").write_text("a bundle from an earlier case: never overwritten\n")
     (d / "unknown-key.yaml").write_text("workflowNamespace: wf\nnoSuchKey: 1\n")
     (d / "section-scalar.yaml").write_text("gitops: true\n")
     (d / "wrong-bool.yaml").write_text("gitops:\n  enabled: maybe\n")

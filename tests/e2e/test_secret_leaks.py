@@ -5,20 +5,25 @@ password Secret), so the ArgoCD password is one of the secrets too. The known va
 through the environment (and once more as flags, which a user may do); the generated ones
 (BACKEND_SECRET, K8S_CLUSTER_TOKEN, the PostgreSQL passwords) are read back from the cluster after
 the first install. Then every command runs — install (first run, re-runs, dry-runs), check --pre,
-status, workflow add/list/remove-namespace, workflow lint and deploy, cleanup --dry-run and cleanup — in plain, table, json
-and (dry-run) yaml output, with HOME and the working directory in a scratch directory, and the test
-searches stdout, stderr and every file written under that scratch directory for each value: as
-is, base64-encoded, and base64-encoded inside a larger blob (at each of the three byte alignments).
+status, workflow add/list/remove-namespace, workflow lint and deploy, support-bundle, cleanup --dry-run
+and cleanup — in plain, table, json and (dry-run) yaml output, with HOME and the working directory in
+a scratch directory, and the test searches stdout, stderr and every file written under that scratch directory (the
+members of the support bundles included) for each value: as is, base64-encoded, and base64-encoded
+inside a larger blob (at each of the three byte alignments). Every container's log (served by the
+API server from the harness's pod log file) carries every secret value once the install has run,
+so the bundle's logs must be redacted too.
 
 Controls: the known values must actually be in the cluster's Secrets (else the commands never
 handled them), every command must exit with its expected code (else its output proves little), and
-the search itself must find a value planted in a transcript.
+the search itself must find a value planted in a transcript, and the bundles must hold the planted
+log lines (redacted) and only redacted Secret values.
 """
 
 from __future__ import annotations
 
 import base64
 import subprocess
+import tarfile
 import sys
 from pathlib import Path
 
@@ -88,6 +93,9 @@ COMMANDS: list[tuple[str, tuple[str, ...], tuple[int, ...], dict]] = [
      ("workflow", "deploy", str(GREET), "--image", WF_IMAGE, "-n", "wf-leak-d", "--dry-run", "-o", "yaml"), (0,), {}),
     ("workflow deploy into an enabled namespace (table)",
      ("workflow", "deploy", str(GREET), "--image", WF_IMAGE, "-n", "wf-leak-a", "-o", "table"), (0,), {}),
+    ("support-bundle (plain)", ("support-bundle", "-o", "bundle-plain.tar.gz", "--format", "plain"), (0,), {}),
+    ("support-bundle (json)", ("support-bundle", "-o", "bundle-json.tgz", "--format", "json"), (0,), {}),
+    ("support-bundle (table)", ("support-bundle", "-o", "bundle-table.tar.gz", "--format", "table"), (0,), {}),
     # the deployed workflows exist now: without --include-workflows cleanup refuses (exit 9)
     ("cleanup --dry-run (plain)", ("cleanup", "--dry-run", "-o", "plain"), (9,), {}),
     ("cleanup --dry-run --include-workflows (json)", ("cleanup", "--dry-run", "--include-workflows", "-o", "json"),
@@ -185,8 +193,17 @@ def transcripts(request, tmp_path_factory):
                          "K8S_CLUSTER_TOKEN": backend.get("K8S_CLUSTER_TOKEN", ""),
                          **{f"postgres {k}": v for k, v in pg.items() if "password" in k},
                          **{f"stored {k}": backend.get(k, "") for k in KNOWN}}
-    for path in scratch.rglob("*"):  # anything orch wrote: caches, logs, temp files
-        if path.is_file():
+            # every container "logs" every secret: the support bundle must not carry them out
+            for name, value in {**KNOWN, **{k: v for k, v in generated.items() if not k.startswith("stored ")}}.items():
+                cluster.append_pod_log(f"leak-canary {name}={value} (as a careless debug line would)")
+    for path in scratch.rglob("*"):  # anything orch wrote: caches, logs, temp files, support bundles
+        if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
+            with tarfile.open(path) as tar:
+                for member in tar.getmembers():
+                    if member.isfile():
+                        texts[f"bundle {path.name}: {member.name}"] = \
+                            tar.extractfile(member).read().decode("utf-8", "replace")
+        elif path.is_file():
             texts[f"file {path.relative_to(scratch)}"] = path.read_bytes().decode("utf-8", "replace")
     return results, texts, generated
 
@@ -201,6 +218,24 @@ def test_every_command_ran_as_expected(transcripts):
         assert generated[f"stored {key}"] == value, key
     assert generated["BACKEND_SECRET"] and generated["K8S_CLUSTER_TOKEN"].count(".") == 2
     assert any(k.startswith("postgres ") and v for k, v in generated.items())
+
+
+def test_support_bundles_hold_the_planted_lines_redacted_and_no_secret_value(transcripts):
+    """Controls for the bundle part of the search: the canary log lines are in the bundles (else their absence of
+    secrets proves nothing), with <redacted> where the value was; every Secret in them has only redacted values."""
+    _, texts, _ = transcripts
+    bundles = {k: v for k, v in texts.items() if k.startswith("bundle ")}
+    assert {k.split(":")[0] for k in bundles} == {"bundle bundle-plain.tar.gz", "bundle bundle-json.tgz",
+                                                   "bundle bundle-table.tar.gz"}
+    logs = {k: v for k, v in bundles.items() if "/logs/" in k}
+    assert logs and all("leak-canary GITHUB_TOKEN=<redacted>" in v and "leak-canary BACKEND_SECRET=<redacted>" in v
+                        for v in logs.values()), list(logs)[:3]
+    secret_files = [v for k, v in bundles.items() if k.endswith("/secrets.yaml")]
+    assert secret_files
+    for text in secret_files:
+        for secret in yaml.safe_load(text)["items"]:
+            values = [*(secret.get("data") or {}).values(), *(secret.get("stringData") or {}).values()]
+            assert all(v == "<redacted>" for v in values), secret["metadata"]["name"]
 
 
 def test_no_secret_value_in_any_output_or_file(transcripts):

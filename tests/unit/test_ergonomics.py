@@ -97,7 +97,7 @@ def test_namespace_completion_is_bounded_when_the_cluster_is_unreachable(tmp_pat
 
 
 def test_namespaces_gives_up_after_its_bound(monkeypatch):
-    def hang(kubeconfig, context, box):
+    def hang(kubeconfig, context, box, bound):
         time.sleep(5)
 
     monkeypatch.setattr(names, "_read", hang)

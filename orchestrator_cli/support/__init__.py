@@ -1,0 +1,1 @@
+"""`orch support-bundle`: one read-only archive of what troubleshooting needs (collectors as data)."""
