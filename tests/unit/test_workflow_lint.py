@@ -284,3 +284,11 @@ def test_every_rule_is_documented_with_a_failing_and_a_passing_example():
         assert "Fails" in body and "Passes" in body, f"{heading.group(1)}: needs a failing and a passing example"
         documented[heading.group(1)] = heading.group(2)
     assert documented == {r.id: r.severity for r in RULES}
+
+
+def test_merge_keys_are_not_duplicates():
+    from orchestrator_cli.workflows.lint.source import parse
+
+    doc = parse("base: &b {a: 1, c: 2}\nx:\n  <<: *b\n  a: 3\ny: {k: 1, k: 2}\n", Path("x.sw.yaml"))
+    assert doc.data["x"] == {"a": 3, "c": 2}
+    assert doc.duplicate_keys == [(("y", "k"), (5, 11))]

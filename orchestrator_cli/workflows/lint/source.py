@@ -81,8 +81,12 @@ class _Builder:
             raise SourceError("nesting deeper than 200 levels", _mark(node.start_mark))
         self.doc.positions.setdefault(path, _mark(node.start_mark))
         if isinstance(node, yaml.MappingNode):
+            # Keys written here, not merged in: only these can be "given twice" (a merge key's entries are meant
+            # to be overridden).
+            explicit = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
             self.loader.flatten_mapping(node)  # YAML merge keys (<<)
             out: dict = {}
+            written: set[str] = set()
             for key_node, value_node in node.value:
                 key = self.loader.construct_object(key_node, deep=True)
                 if isinstance(key, (list, dict)):
@@ -90,8 +94,11 @@ class _Builder:
                 key = key if isinstance(key, str) else str(key)
                 child = (*path, key)
                 if key in out:
-                    self.doc.duplicate_keys.append((child, _mark(key_node.start_mark)))
+                    if id(key_node) in explicit and key in written:
+                        self.doc.duplicate_keys.append((child, _mark(key_node.start_mark)))
                     self.doc.positions.pop(child, None)  # the later value wins, as in safe_load
+                if id(key_node) in explicit:
+                    written.add(key)
                 self.doc.key_positions[child] = _mark(key_node.start_mark)
                 out[key] = self.build(value_node, child, depth + 1)
             return out
