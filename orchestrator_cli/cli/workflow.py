@@ -1,7 +1,7 @@
 """`orch workflow ...`: the workflow command group.
 
 Capabilities add their commands to `workflow_app` from their own CLI module (imported in
-`register`), so each stays small: namespaces here.
+`register`), so each stays small: namespaces here, workflow charts in cli/workflow_charts.py.
 """
 
 from __future__ import annotations
@@ -78,5 +78,6 @@ def remove_namespace(
 
 def register(app: typer.Typer) -> None:
     from orchestrator_cli.cli import workflow_projects  # noqa: F401 - lint, deploy (the user's own projects)
+    from orchestrator_cli.cli import workflow_charts  # noqa: F401 - adds install/list/uninstall to workflow_app
 
     app.add_typer(workflow_app, name="workflow")

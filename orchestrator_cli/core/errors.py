@@ -77,6 +77,25 @@ class NotInstalled(OrchError):
     exit_code = 11
 
 
+class HelmUnavailable(OrchError):
+    """`orch workflow`: the helm binary is missing, not runnable, or older than 3.9 (nothing was written)."""
+
+    exit_code = 12
+
+
+class ChartUnavailable(OrchError):
+    """`orch workflow install`: the chart repository is unreachable or unusable, the chart (version) is not in
+    its index, or the archive does not match the index's digest (nothing was written)."""
+
+    exit_code = 13
+
+
+class Incompatible(OrchError):
+    """`orch workflow install`: the chart version does not match the installed Orchestrator's major.minor."""
+
+    exit_code = 14
+
+
 class LintFailed(OrchError):
     """`orch workflow lint` / `deploy`: the workflow definitions have lint errors (listed); nothing was written."""
 
@@ -106,9 +125,13 @@ EXIT_CODES: dict[int, str] = {
     6: "timed out waiting for readiness",
     7: "timed out waiting for the install lock held by another orch run",
     8: "orch status: something is unhealthy (each problem is listed with a hint)",
-    9: "refused: workflows still exist, or confirmation needed (--yes) and no terminal to ask on",
+    9: "refused: workflows still exist, their operator is not running, or confirmation needed (--yes) and no "
+       "terminal to ask on",
     10: "orch cleanup: objects still present after the timeout (the blocking finalizers are named)",
     11: "no Orchestrator installation found on the cluster",
+    12: "orch workflow: helm is missing, not runnable or older than 3.9",
+    13: "orch workflow install: chart repository unreachable or unusable, chart not listed, or digest mismatch",
+    14: "orch workflow install: chart version incompatible with the installed Orchestrator",
     15: "workflow lint found errors (each is listed as file:line:column); deploy wrote nothing",
     130: "interrupted (Ctrl-C); re-run to continue",
     143: "terminated (SIGTERM); re-run to continue",

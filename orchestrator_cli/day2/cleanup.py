@@ -177,9 +177,11 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
     kept: list[Target] = []
     workflows = [_ref(w, SONATAFLOW_API, "SonataFlow") for w in _list(kube, SONATAFLOW_API, "SonataFlow")]
     if workflows and not opts.include_workflows:
-        raise Refused(f"{len(workflows)} SonataFlow workflow(s) still exist; delete them first or re-run with "
-                      "--include-workflows (they are deleted first, while their operator still runs)",
-                      details=[str(w) for w in workflows])
+        first = workflows[0]
+        raise Refused(f"{len(workflows)} SonataFlow workflow(s) still exist; remove them first with `orch workflow "
+                      f"uninstall NAME --namespace NS` (e.g. `orch workflow uninstall {first.name} --namespace "
+                      f"{first.namespace}`) or re-run with --include-workflows (they are deleted first, while their "
+                      "operator still runs)", details=[str(w) for w in workflows])
     phases = [Phase("workflows", "SonataFlow workflows (their operator processes their finalizers)",
                     [Target(w, "workflow") for w in workflows])]
 

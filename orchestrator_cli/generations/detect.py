@@ -27,7 +27,39 @@ class DetectKube(Protocol):
 
 
 @dataclass(frozen=True)
+class WorkflowPersistence:
+    """Where a workflow's own persistence (SonataFlow spec.persistence.postgresql) must point.
+
+    The Secret is always looked up in the workflow's namespace (a SonataFlow's secretRef has no
+    namespace): outside the PostgreSQL namespace `orch workflow add-namespace` puts a copy there.
+    The Service is named with its namespace; `serviceRef.namespace` is set only outside it.
+    """
+
+    secret_name: str
+    user_key: str
+    password_key: str
+    service_name: str
+    service_namespace: str
+    database: str
+    port: int = 5432
+
+
+@dataclass(frozen=True)
 class Installation:
+    """What is installed, as data. Besides the namespaces and PostgreSQL facts, it answers the questions
+    `orch workflow install` asks (every generation answers them from its own data, never `if version`):
+
+    - `workflow_chart_repository`: the Helm repository of this generation's workflow charts;
+    - `backend_secret_ref` / `backend_secret_key`: the Secret and key holding BACKEND_SECRET, the static
+      token workflows send notifications with (NOTIFICATIONS_BEARER_TOKEN);
+    - `backstage_service_ref`: the Backstage Service (BACKSTAGE_NOTIFICATIONS_URL points at it);
+    - `workflow_persistence(namespace)`: the PostgreSQL Secret/keys/Service a workflow in that namespace uses;
+    - `sonataflow_operator_ref`: the SonataFlow operator Deployment (it must run while workflows are deleted:
+      their finalizers need it).
+    A generation whose objects are named differently (the Go operator's `backstage-<rhdh.name>`, 1.7+'s
+    `backstage-psql-secret-<name>`) fills the fields below differently where the Installation is built.
+    """
+
     generation: Generation
     cr: dict
     orchestrator_namespace: str
@@ -42,6 +74,39 @@ class Installation:
     postgres_database: str
     gitops: bool
     argocd_namespace: str | None
+    backend_secret: str = "backstage-backend-auth-secret"  # in rhdh_namespace
+    backend_secret_key: str = "BACKEND_SECRET"
+    backstage_service: str = "backstage-backstage"  # in rhdh_namespace
+    postgres_port: int = 5432
+
+    @property
+    def workflow_chart_repository(self) -> str:
+        return self.generation.workflow_chart_repository
+
+    @property
+    def backend_secret_ref(self) -> Ref:
+        return Ref("v1", "Secret", self.backend_secret, self.rhdh_namespace)
+
+    @property
+    def backstage_service_ref(self) -> Ref:
+        return Ref("v1", "Service", self.backstage_service, self.rhdh_namespace)
+
+    def workflow_persistence(self, namespace: str) -> WorkflowPersistence:
+        """The persistence a workflow in `namespace` uses: the installation's PostgreSQL, through the Secret of
+        the same name in that namespace (the platform's own, or add-namespace's copy)."""
+        return WorkflowPersistence(secret_name=self.postgres_secret, user_key=self.postgres_user_key,
+                                   password_key=self.postgres_password_key, service_name=self.postgres_service,
+                                   service_namespace=self.postgres_namespace, database=self.postgres_database,
+                                   port=self.postgres_port)
+
+    @property
+    def sonataflow_operator_ref(self) -> Ref | None:
+        wait_id = self.generation.sonataflow_operator_wait_id
+        for t in self.generation.wait_list:
+            if t.id == wait_id:
+                ns = t.namespace.format(workflow_namespace=self.workflow_namespace, rhdh_namespace=self.rhdh_namespace)
+                return Ref(t.api_version, t.kind, t.name, ns)
+        return None
 
     @property
     def cr_ref(self) -> Ref:
@@ -97,6 +162,8 @@ def installation_from_cr(cr: dict, generation: Generation) -> Installation:
         postgres_database=_g(spec, "postgres.database") or "sonataflow",
         gitops=gitops,
         argocd_namespace=(_g(spec, "argocd.namespace") or "orchestrator-gitops") if gitops else None,
+        backend_secret=_g(spec, "rhdhOperator.secretRef.name") or "backstage-backend-auth-secret",
+        backstage_service=generation.backstage_service,
     )
 
 

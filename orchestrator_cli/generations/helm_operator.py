@@ -27,6 +27,9 @@ _HOP_WAIT_LIST = (
 
 _HOP_NETWORK_POLICIES = ("allow-rhdh-to-sonataflow-and-workflows", "allow-intra-namespace")
 
+# 1.3-1.5 workflow charts live in the archived serverless-workflows-config repository (reference A1).
+_SWC_REPOSITORY = "https://rhdhorchestrator.io/serverless-workflows-config"
+
 HELM_OPERATOR_GENERATIONS: dict[str, Generation] = {
     "1.3": Generation(
         version="1.3",
@@ -44,6 +47,7 @@ HELM_OPERATOR_GENERATIONS: dict[str, Generation] = {
         monitoring_network_policy=None,
         tekton_rule="clustertask",
         plugin_version="1.3.0",
+        workflow_chart_repository=_SWC_REPOSITORY,
     ),
     "1.4": Generation(
         version="1.4",
@@ -62,5 +66,6 @@ HELM_OPERATOR_GENERATIONS: dict[str, Generation] = {
         monitoring_network_policy="allow-monitoring-to-sonataflow-and-workflows",
         tekton_rule="pipelines-subscription",
         plugin_version="1.4.0",
+        workflow_chart_repository=_SWC_REPOSITORY,
     ),
 }

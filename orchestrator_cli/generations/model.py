@@ -64,5 +64,10 @@ class Generation:
     backstage_cr: str = "backstage"
     backstage_deployment: str = "backstage-backstage"
     backstage_route: str = "backstage-backstage"
+    backstage_service: str = "backstage-backstage"  # where workflows send notifications (reference E3)
     cr_name: str = "orchestrator"
+    # The Helm repository holding this generation's workflow charts (`orch workflow install`; reference A1):
+    # its index.yaml lists chart versions whose major.minor equals the generation's version.
+    workflow_chart_repository: str = ""
+    sonataflow_operator_wait_id: str = "logic-operator"  # the wait-list item that is the SonataFlow operator
     notes: tuple[str, ...] = field(default_factory=tuple)

@@ -166,14 +166,26 @@ def service_endpoints(selected: Obj | None) -> State:
     return Waiting("no endpoint yet" if slices else "no EndpointSlice for the Service yet")
 
 
-def sonataflow_current(obj: Obj | None) -> State:
-    """A SonataFlow Running for its current spec: Running=True counts only once the operator has observed the
-    latest generation (a just-updated workflow still shows the old Running=True)."""
+def sonataflow(obj: Obj | None) -> State:
+    """A SonataFlow workflow (reference A9): ready on Running=True (`oc wait --for=condition=Running`). Built
+    stays False with reason BuildSkipped in the gitops profile: normal; only a failed build fails. Running=True
+    counts only once the operator has observed the latest generation."""
     if not obj:
         return Waiting("not created yet")
-    if not _generation_observed(obj):
+    if not _generation_observed(obj):  # a just-updated workflow still shows the old Running=True
         return Waiting("the operator has not seen the latest spec yet (observedGeneration < generation)")
-    return condition_true("Running")(obj)
+    built = condition(obj, "Built")
+    if built and built.get("status") == "False" and built.get("reason") == "BuildFailedReason":
+        return Failed(f"build failed: {_why(built)}")
+    running = condition(obj, "Running")
+    if running and running.get("status") == "True":
+        return Ready("Running")
+    if running:
+        return Waiting(f"Running={running.get('status')} {_why(running)}".strip())
+    return Waiting("no Running condition yet (is the SonataFlow operator running?)")
+
+
+sonataflow_current = sonataflow  # the name `orch workflow deploy` waits with
 
 
 # Pod failure reasons that will not fix themselves: fail the item at once.
@@ -216,6 +228,7 @@ PREDICATES: dict[str, Callable[[Obj | None], State]] = {
     "token": token_secret,
     "endpoints": service_endpoints,
     "sonataflow-current": sonataflow_current,
+    "sonataflow": sonataflow,
 }
 
 

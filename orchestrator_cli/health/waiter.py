@@ -40,6 +40,9 @@ class WaitItem:
     # With a label selector the item is every object of ref's kind it selects (objects with
     # generated names, e.g. a Service's EndpointSlices); the predicate sees {"items": [...]}.
     selector: str | None = None
+    # The workload whose pods fail this item fast (CrashLoopBackOff, ...), when the item is not one itself:
+    # a SonataFlow's Deployment.
+    pods_from: Ref | None = None
 
 
 @dataclass
@@ -116,13 +119,21 @@ def _view(item: WaitItem, members: dict[str, dict]) -> dict | None:
 
 
 def _pod_failure(kube: WaitKube, item: WaitItem, obj: dict | None) -> str | None:
-    if not readiness.has_pods(item.ready) or obj is None:
-        return None
-    selector = _selector(obj)
-    if not selector:
-        return None
+    workload = item.pods_from
     try:
-        pods, _ = kube.list("v1", "Pod", item.ref.namespace, label_selector=selector, budget=SHORT_BUDGET)
+        if workload is not None:
+            found, _ = kube.list(workload.api_version, workload.kind, workload.namespace,
+                                 field_selector=f"metadata.name={workload.name}", budget=SHORT_BUDGET)
+            obj = found[0] if found else None
+        elif not readiness.has_pods(item.ready):
+            return None
+        if obj is None:
+            return None
+        selector = _selector(obj)
+        if not selector:
+            return None
+        pods, _ = kube.list("v1", "Pod", (workload or item.ref).namespace, label_selector=selector,
+                            budget=SHORT_BUDGET)
     except Exception:  # noqa: BLE001 - a failed diagnostic read must not fail the wait
         return None
     for pod in pods:

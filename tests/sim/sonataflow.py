@@ -149,7 +149,31 @@ def config_checksum_differs(dep: dict, want: dict) -> bool:
     return cur != want["spec"]["template"]["metadata"]["annotations"][CONFIG_CHECKSUM]
 
 
+def _workflow_db(flow: dict) -> Optional[dict]:
+    """The workflow's own persistence (spec.persistence.postgresql), or None (the platform's)."""
+    pg = (((flow.get("spec") or {}).get("persistence") or {}).get("postgresql"))
+    return pg if isinstance(pg, dict) and (pg.get("serviceRef") or {}).get("name") else None
+
+
+def _profile(flow: dict) -> str:
+    return ((flow["metadata"].get("annotations") or {}).get("sonataflow.org/profile") or "preview").lower()
+
+
 class WorkflowController(OperandController):
+    """SonataFlow workflows, on the points orch relies on (reference A9):
+    - a platform is needed: a SonataFlowPlatform in the namespace or the SonataFlowClusterPlatform
+      (else Running=False WaitingForPlatform);
+    - Deployment + Service named after the workflow; the container gets the workflow's
+      podTemplate.container env and envFrom (so a creds Secret reaches the pod as the real operator does);
+    - gitops profile: Built=False BuildSkipped (permanent, normal); other profiles build instantly
+      (Built=True); Running=True once the Deployment is Available; status.address only in the dev profile;
+    - its own persistence (spec.persistence.postgresql): the Service (serviceRef.namespace, else the
+      workflow's namespace) must have a ready endpoint and the secretRef Secret (always in the workflow's
+      namespace) must hold userKey and passwordKey, else the workflow's pods crash-loop, as a Quarkus
+      workflow that cannot reach its database does;
+    - finalizer while the operator runs (removed only by the running operator).
+    """
+
     name = "osl.sonataflow"
     package = PACKAGE
     res = K.SONATAFLOWS
@@ -158,7 +182,51 @@ class WorkflowController(OperandController):
 
     def __init__(self, ctx):
         super().__init__(ctx)
+        self.watch(K.ENDPOINTSLICES, self._from_endpoints)
+        self.watch(K.SECRETS, self._from_secret)
+        self.watch(K.SONATAFLOWPLATFORMS, lambda o: list(self.keys()))
+        self.watch(K.SONATAFLOWCLUSTERPLATFORMS, lambda o: list(self.keys()))
         self.watch(K.CONFIGMAPS, self._from_props)
+
+    def _from_endpoints(self, eps: dict) -> list[str]:
+        svc = (eps["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+        ns = eps["metadata"].get("namespace")
+        out = []
+        for flow in self.objs.objects():
+            pg = _workflow_db(flow)
+            if pg and pg["serviceRef"]["name"] == svc and \
+                    (pg["serviceRef"].get("namespace") or flow["metadata"]["namespace"]) == ns:
+                out.append(K.key_of(flow))
+        return out
+
+    def _from_secret(self, secret: dict) -> list[str]:
+        ns = secret["metadata"].get("namespace")
+        return [K.key_of(f) for f in self.objs.objects() if f["metadata"].get("namespace") == ns]
+
+    def platform_found(self, ns: str) -> bool:
+        return bool(self.kube.items(K.SONATAFLOWPLATFORMS, ns)) or \
+            bool(self.kube.items(K.SONATAFLOWCLUSTERPLATFORMS))
+
+    def database_problem(self, flow: dict) -> str:
+        """Why the workflow cannot reach its own database ("" when it can, or has none)."""
+        pg = _workflow_db(flow)
+        if pg is None:
+            return ""
+        ns = flow["metadata"]["namespace"]
+        ref, sec = pg["serviceRef"], pg.get("secretRef") or {}
+        svc_ns = ref.get("namespace") or ns
+        ready = any((ep.get("conditions") or {}).get("ready")
+                    for eps in self.kube.items(K.ENDPOINTSLICES, svc_ns,
+                                               label_selector=f"kubernetes.io/service-name={ref['name']}")
+                    for ep in eps.get("endpoints") or [])
+        if not ready:
+            return f"PostgreSQL service {svc_ns}/{ref['name']} has no ready endpoint"
+        secret = self.kube.get(K.SECRETS, sec.get("name", ""), ns) if sec.get("name") else None
+        data = (secret or {}).get("data") or {}
+        missing = [k for k in (sec.get("userKey"), sec.get("passwordKey")) if not k or k not in data]
+        if secret is None or missing:
+            return f"PostgreSQL secret {ns}/{sec.get('name')} is missing or lacks {', '.join(map(str, missing))}"
+        return ""
 
     def _from_props(self, cm: dict) -> list[str]:
         md = cm["metadata"]
@@ -166,29 +234,48 @@ class WorkflowController(OperandController):
 
     def sync(self, obj: dict, cfg: SimConfig) -> Optional[float]:
         ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        profile = _profile(obj)
         wait = W.delay_remaining(obj, cfg.delay(name))
         conds = list((obj.get("status") or {}).get("conditions") or [])
-        conds = K.set_condition(conds, "Built", "True", "", "")
+        conds = K.set_condition(conds, "Built", "False", "BuildSkipped", "") if profile == "gitops" else \
+            K.set_condition(conds, "Built", "True", "BuildSuccessful", "")
+        status = {"observedGeneration": obj["metadata"].get("generation")}
+        if not self.platform_found(ns):
+            conds = K.set_condition(conds, "Running", "False", "WaitingForPlatform",
+                                    f"No SonataFlowPlatform found in {ns} and no SonataFlowClusterPlatform")
+            self.write_status(obj, {"conditions": conds, **status})
+            return None
         if wait > 0:
             conds = K.set_condition(conds, "Running", "False", "WaitingForDeployment",
                                     "Waiting for the workflow Deployment")
-            self.write_status(obj, {"conditions": conds})
+            self.write_status(obj, {"conditions": conds, **status})
             return wait
+        db_problem = self.database_problem(obj)
+        if db_problem:
+            self.action("SonataFlow %s/%s: its pods crash-loop: %s", ns, name, db_problem)
         owner = K.owner_ref(obj, block=True)
-        image = (((obj.get("spec") or {}).get("podTemplate") or {}).get("container") or {}).get(
-            "image") or f"quay.io/orchestrator/serverless-workflow-{name}:latest"
+        container = ((obj.get("spec") or {}).get("podTemplate") or {}).get("container") or {}
+        image = container.get("image") or f"quay.io/orchestrator/serverless-workflow-{name}:latest"
         want = with_config_checksum(W.deployment(name, ns, cfg=cfg, image=image, owner=owner,
-                                                 labels={"sonataflow.org/workflow-app": name}),
+                                                 labels={"sonataflow.org/workflow-app": name},
+                                                 fault="CrashLoopBackOff" if db_problem else None),
                                     props_checksum(self.kube, ns, name))
-        dep = self.ensure(K.DEPLOYMENTS, want,
-                          lambda cur: W.template_differs(cur, want) or config_checksum_differs(cur, want))
+        pod_container = want["spec"]["template"]["spec"]["containers"][0]
+        for key in ("env", "envFrom"):
+            if container.get(key):
+                pod_container[key] = container[key]
+
+        def differs(cur: dict) -> bool:
+            have = (cur["spec"]["template"]["spec"].get("containers") or [{}])[0]
+            return W.template_differs(cur, want) or config_checksum_differs(cur, want) or \
+                any(have.get(k) != pod_container.get(k) for k in ("env", "envFrom"))
+        dep = self.ensure(K.DEPLOYMENTS, want, differs)
         self.ensure(K.SERVICES, W.service(name, ns, name, owner=owner))
         running = K.deployment_rolled_out(dep) and "sonataflow" not in cfg.never_ready
         conds = K.set_condition(conds, "Running", "True" if running else "False",
                                 "" if running else "WaitingForDeployment",
                                 "" if running else f"Deployment {name} is not yet available")
-        self.write_status(obj, {"conditions": conds,
-                                "address": {"url": f"http://{name}.{ns}"},
-                                "endpoint": f"http://{name}.{ns}",
-                                "observedGeneration": obj["metadata"].get("generation")})
+        if profile == "dev":
+            status.update({"address": {"url": f"http://{name}.{ns}"}, "endpoint": f"http://{name}.{ns}"})
+        self.write_status(obj, {"conditions": conds, **status})
         return None

@@ -37,7 +37,7 @@ class SummaryStep(Step):
         elif c.existing_rhdh:
             next_steps.append(f"reference ConfigMaps orchestrator-dynamic-plugins and orchestrator-app-config "
                               f"from your Backstage CR in {c.rhdh_namespace}")
-        next_steps.append(f"deploy workflows into {c.workflow_namespace}")
+        next_steps.append(f"install a workflow into {c.workflow_namespace}: orch workflow install greeting")
         ctx.reporter.summary({
             "version": gen.version,
             "backstage_url": url,

@@ -15,7 +15,7 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod
 log() { echo "[build-binaries] $*" >&2; }
 
 # Each component: a function build_<name> OUT that builds into OUT (run inside gomod/<name>).
-COMPONENTS=(etcd kwok k8s knative-operator)
+COMPONENTS=(etcd kwok k8s knative-operator helm)
 
 build_etcd() {
   go build -trimpath -ldflags "-s -w" -o "$1/etcd" go.etcd.io/etcd/server/v3
@@ -90,6 +90,13 @@ build_rhdh_operator() {
   cp -r "$dir/config/profile/rhdh" "$1/rhdh-operator-data/profile"
   cp -r "$dir/config/crd/bases" "$1/rhdh-operator-data/crds"
   chmod -R u+w "$1/rhdh-operator-data"
+}
+
+build_helm() {  # the chart engine of `orch workflow install` (helm.sh/helm/v3, as upstream's Makefile stamps it)
+  local version pkg=helm.sh/helm/v3
+  version=$(go list -m -f '{{.Version}}' "$pkg")
+  go build -trimpath -ldflags "-s -w -X $pkg/internal/version.version=$version -X $pkg/internal/version.gitTreeState=clean" \
+    -o "$1/helm" "$pkg/cmd/helm"
 }
 
 component_key() {
