@@ -11,6 +11,7 @@ digests, served over HTTP on loopback.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import http.server
 import io
@@ -29,7 +30,9 @@ def package(name: str, version: str, *, tweak: str = "") -> bytes:
     """A chart archive (.tgz) of CHARTS/name at `version`, deterministic; `tweak` alters values.yaml."""
     src = CHARTS / name
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+    # gzip's header carries a timestamp: fixed, so the same chart always has the same digest
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz, \
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in sorted(p for p in src.rglob("*") if p.is_file()):
             data = path.read_bytes()
             rel = path.relative_to(src).as_posix()

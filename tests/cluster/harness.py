@@ -57,10 +57,20 @@ def binaries_dir() -> Path:
     return Path(out.strip().splitlines()[-1])
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, never one this process handed out before: the port is released
+    before its component binds it, so the kernel may offer it again to the next call (etcd and the API server
+    once got the same port)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def _kubeconfig(server: str, ca: Path, cert: Path, key: Path, user: str, context: str = "orch-local") -> dict:

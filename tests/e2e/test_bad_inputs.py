@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -58,6 +59,8 @@ RESERVED = "is reserved for the platform (kube-*, openshift-*, default); choose 
 KNOWN_WAITS = ("backstage, backstage-cr, crd, data-index, jobs-service, knative-eventing, knative-openshift, "
                "knative-serving, logic-operator, operator, orchestrator-cr, postgres, postgres-service, sonataflow-platform, "
                "token")
+WI = ("workflow", "install")
+GET_HELM = "install Helm 3.9 or newer (https://helm.sh/docs/intro/install/) or pass --helm PATH"
 CTRL_C, CTRL_D, ENTER, CLEAR = b"\x03", b"\x04", b"\r", b"\x7f" * 40
 NEW_RHDH = rb"Setup for a new RHDH deployment\?"
 WF_NS = rb"Enter workflow namespace"
@@ -260,6 +263,45 @@ CASES: tuple[Case, ...] = (
          "error: unsupported shell 'tcsh'; choose one of bash, zsh, fish"),
     Case("output-before-command", "-o before the command (it is for --version there)", ("-o", "json", "status"), 2,
          "error: -o before the command is only for --version; put it after the command (e.g. orch status -o json)"),
+    # -- orch workflow install / uninstall: input and the chart engine, checked before connecting ---------------
+    Case("workflow-name-invalid", "workflow install with a chart name that is not a DNS label",
+         (*WI, "Greeting"), 2, f"error: workflow name 'Greeting' is not a valid name: {BAD_NAME}"),
+    Case("workflow-name-too-long", "workflow install with a 54-character name (Helm's release-name limit is 53)",
+         (*WI, "g" * 54), 2, f"error: workflow name '{'g' * 54}' is 54 characters long; Helm's release-name limit "
+         "is 53"),
+    Case("workflow-chart-version-invalid", "workflow install --chart-version that is not semver",
+         (*WI, "greeting", "--chart-version", "latest"), 2,
+         "error: --chart-version 'latest' is not a semantic version (example: 1.3.0)"),
+    Case("workflow-set-invalid", "workflow install --set without KEY=VALUE", (*WI, "greeting", "--set", "novalue"), 2,
+         "error: --set 'novalue' must be KEY=VALUE (example: --set workflow.move2kubeURL=https://move2kube.example.com)"),
+    Case("workflow-env-invalid", "workflow install --env with a name that is not a variable name",
+         (*WI, "greeting", "--env", "1URL=x"), 2, "error: --env '1URL=x' must be NAME=VALUE with NAME a variable name "
+         "(example: MTA_URL=https://mta.example.com)"),
+    Case("workflow-values-missing", "workflow install --values file that does not exist",
+         (*WI, "greeting", "-f", "{dir}/absent.yaml"), 2, "error: values file {dir}/absent.yaml does not exist or is "
+         "not a file"),
+    Case("workflow-repo-invalid", "workflow install --repo that is neither http(s)/file URL nor a directory",
+         (*WI, "greeting", "--repo", "ftp://charts.example.com"), 2,
+         "error: --repo 'ftp://charts.example.com': use an http://, https:// or file:// URL, or a directory"),
+    Case("workflow-config-unknown-key", "workflow install --config with an unknown key",
+         (*WI, "greeting", "--config", "{dir}/wf-config.yaml"), 2, "error: --config {dir}/wf-config.yaml: unknown key "
+         "'repo' (known: env, helm, namespace, repository, timeout)"),
+    Case("workflow-yaml-without-dry-run", "workflow install -o yaml without --dry-run",
+         (*WI, "greeting", "-o", "yaml"), 2, "error: -o yaml prints the rendered objects of --dry-run; add --dry-run"),
+    Case("workflow-helm-missing", "workflow install --helm naming a file that does not exist",
+         (*WI, "greeting", "--helm", "{dir}/no-helm"), 12, "error: {dir}/no-helm does not exist; " + GET_HELM),
+    Case("workflow-helm-not-on-path", "workflow install without helm on PATH", (*WI, "greeting"), 12,
+         "error: helm is not on PATH; " + GET_HELM, env={"PATH": "/usr/bin:/bin"}),
+    Case("workflow-helm-too-old", "workflow install with Helm 3.8", (*WI, "greeting", "--helm", "{dir}/helm-3.8"),
+         12, "error: {dir}/helm-3.8 is Helm v3.8.2; orch needs 3.9 or newer: " + GET_HELM),
+    Case("workflow-helm-4", "workflow install with Helm 4 (post-renderers only as plugins)",
+         (*WI, "greeting", "--helm", "{dir}/helm-4"), 12, "error: {dir}/helm-4 is Helm v4.0.1; orch needs Helm 3 (3.9 "
+         "or newer: Helm 4 runs post-renderers only as plugins): " + GET_HELM),
+    Case("workflow-uninstall-invalid-name", "workflow uninstall with an invalid name",
+         ("workflow", "uninstall", "Bad_Name"), 2, f"error: workflow name 'Bad_Name' is not a valid name: {BAD_NAME}"),
+    Case("workflow-not-installed", "workflow install on a cluster without the Orchestrator",
+         (*WI, "greeting", "--helm", "{helm}"), 11,
+         "error: no Orchestrator CR found on this cluster; install first with `orch install`", requests="reads"),
     # -- caught by pre-flight (reads only): exit 4 -----------------------------------------------------------
     Case("postgres-external-missing", "--postgres-external without its Secret and Service",
          (*I, "--postgres-external"), 4, "error: pre-flight failed (postgres-external); nothing was written",
@@ -291,6 +333,34 @@ CASES: tuple[Case, ...] = (
                  (rb"GitHub access token", b"\xff" + ENTER), (rb"not valid UTF-8", CTRL_C))),
 )
 
+# Rows that need an installed Orchestrator (its version decides the chart); run by tests/e2e/test_workflows.py on
+# its cluster (one install shared with the workflow tests), against the chart repository it serves ({repo}).
+INSTALLED_CASES: tuple[Case, ...] = (
+    Case("workflow-incompatible-version", "workflow install --chart-version for another Orchestrator version",
+         (*WI, "greeting", "--repo", "{repo}", "--chart-version", "1.4.0"), 14,
+         "error: chart greeting 1.4.0 is for Orchestrator 1.4, but Orchestrator 1.3 is installed; use a 1.3.x chart "
+         "version or pass --allow-incompatible", requests="reads"),
+    Case("workflow-digest-mismatch", "workflow install from a repository whose archive does not match its index",
+         (*WI, "greeting", "--repo", "{repo}/tampered", "--chart-version", "1.3.1"), 13,
+         "error: chart archive {repo}/tampered/greeting-1.3.1.tgz does not match the repository index: sha256 "
+         "{tampered_sha}… instead of {index_sha}…; nothing was installed", requests="reads"),
+    Case("workflow-repo-unreachable", "workflow install from a repository nothing listens on (after 10 s of retries)",
+         (*WI, "greeting", "--repo", "{closed}"), 13,
+         "error: chart repository {closed} unreachable: connection refused (fetching {closed}/index.yaml)",
+         requests="reads"),
+    Case("workflow-repo-not-helm", "workflow install from a URL that is not a Helm repository",
+         (*WI, "greeting", "--repo", "{repo}/not-a-repo"), 13,
+         "error: chart repository {repo}/not-a-repo unreachable: HTTP 404 File not found (fetching "
+         "{repo}/not-a-repo/index.yaml)", requests="reads"),
+    Case("workflow-chart-unknown", "workflow install of a chart the repository does not list",
+         (*WI, "no-such-workflow", "--repo", "{repo}"), 13,
+         "error: no chart named 'no-such-workflow' in {repo} (it has: greeting, move2kube, mta-v7)", requests="reads"),
+    Case("workflow-version-unknown", "workflow install --chart-version the index does not list",
+         (*WI, "greeting", "--repo", "{repo}", "--chart-version", "1.3.9"), 13,
+         "error: chart greeting version 1.3.9 is not in {repo} (versions for Orchestrator 1.3: 1.3.2-rc1, 1.3.1, "
+         "1.3.0)", requests="reads"),
+)
+
 
 # -- the doc -------------------------------------------------------------------------------------------------
 def _cell(text: str) -> str:
@@ -305,7 +375,7 @@ def _show_cmd(case: Case) -> str:
     cmd = f"{kc}{env + ' ' if env else ''}orch {args}"
     if case.prompt:
         cmd += " (terminal: " + ", ".join(_key(send) for _, send in case.prompt) + ")"
-    return cmd.replace("{dir}", "$DIR")
+    return _shown(cmd)
 
 
 def _key(send: bytes) -> str:
@@ -323,20 +393,40 @@ def _key(send: bytes) -> str:
     return " ".join(out)
 
 
+PLACEHOLDERS = {"{dir}": "$DIR", "{server}": "$SERVER", "{closed}": "$CLOSED", "{helm}": "$HELM", "{repo}": "$REPO",
+                "{tampered_sha}": "$GOT", "{index_sha}": "$INDEXED"}
+
+
+def _shown(text: str) -> str:
+    for key, shown in PLACEHOLDERS.items():
+        text = text.replace(key, shown)
+    return text
+
+
+HEADER = ["| # | case | bad input | command | exit | expected error (the one `error:` line on stderr) | "
+          "requests to the API server |", "|---|---|---|---|---|---|---|"]
+
+
 def render_table() -> str:
-    lines = ["| # | case | bad input | command | exit | expected error (the one `error:` line on stderr) | "
-             "requests to the API server |",
-             "|---|---|---|---|---|---|---|"]
+    lines = list(HEADER)
+    lines += _rows(CASES, 1)
+    lines += ["", "With the Orchestrator 1.3 installed (run by `tests/e2e/test_workflows.py` against the chart repository "
+              "it serves, `$REPO`):", ""] + HEADER + _rows(INSTALLED_CASES, len(CASES) + 1)
+    return "\n".join(lines) + "\n"
+
+
+def _rows(cases, start: int) -> list[str]:
+    lines = []
     requests = {"none": "none", "reads": "reads only", "rejected": "rejected (401)"}
-    for n, c in enumerate(CASES, 1):
-        error = c.error.replace("{dir}", "$DIR").replace("{server}", "$SERVER").replace("{closed}", "$CLOSED")
+    for n, c in enumerate(cases, start):
+        error = _shown(c.error)
         if c.shown:
             error = f"at the prompt: `{c.shown}`; then `{error}`"
         else:
             error = f"`{error}`"
         lines.append(f"| {n} | `{c.id}` | {_cell(c.what)} | `{_cell(_show_cmd(c))}` | {c.code} | {_cell(error)} | "
                      f"{requests[c.requests]} |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 BEGIN, END = "<!-- cases:begin (generated by `python -m tests.e2e.test_bad_inputs --write-doc`) -->", "<!-- cases:end -->"
@@ -347,7 +437,8 @@ def test_doc_table_matches_cases():
     assert BEGIN in text and END in text, f"{DOC} lacks the generated-table markers"
     table = text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n") + "\n"
     assert table == render_table(), "docs/bad-inputs.md is out of date: python -m tests.e2e.test_bad_inputs --write-doc"
-    assert len(CASES) >= 25 and len({c.id for c in CASES}) == len(CASES)
+    every = CASES + INSTALLED_CASES
+    assert len(CASES) >= 25 and len({c.id for c in every}) == len(every)
 
 
 # -- the cluster side ----------------------------------------------------------------------------------------
@@ -445,25 +536,36 @@ def setup(request, tmp_path_factory):
     shutil.copytree(greet, d / "broken-project")
     broken = d / "broken-project" / "greet.sw.yaml"
     broken.write_text(broken.read_text().replace("transition: Report", "transition: Reprot"))
+    (d / "wf-config.yaml").write_text("repo: https://charts.example.com\n")
+    for name, version in (("helm-3.8", "v3.8.2"), ("helm-4", "v4.0.1")):
+        fake = d / name  # prints what `helm version --template {{.Version}}` would
+        fake.write_text(f"#!/bin/sh\necho {version}\n")
+        fake.chmod(0o755)
     (d / "broken.sw.yaml").write_text("id: broken\nversion: '1'\nspecVersion: '0.8'\nstart: Missing\n"
                                       "annotations: [workflow-type/infrastructure]\n"
                                       "states:\n  - name: Only\n    type: inject\n    data: {}\n")
     return cluster, d, closed
 
 
-def _fill(text: str, d: Path, cluster, closed: str) -> str:
-    return text.replace("{dir}", str(d)).replace("{server}", cluster.server).replace("{closed}", closed)
+def _fill(text: str, d: Path, cluster, closed: str, extra: dict | None = None) -> str:
+    text = text.replace("{dir}", str(d)).replace("{server}", cluster.server).replace("{closed}", closed)
+    text = text.replace("{helm}", str(cluster.bin_dir / "helm"))
+    for key, value in (extra or {}).items():
+        text = text.replace("{" + key + "}", value)
+    return text
 
 
-def _run_plain(case: Case, cluster, d: Path, closed: str) -> tuple[int, str, str]:
+def _run_plain(case: Case, cluster, d: Path, closed: str, extra: dict | None = None) -> tuple[int, str, str]:
     import subprocess
 
     env = cluster.env(d / case.kubeconfig)
     for key in ("GITHUB_TOKEN", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITLAB_HOST", "GITLAB_TOKEN",
-                "ORCH_VERSION", "ORCH_TIMEOUT", "WORKFLOW_NAMESPACE", "SETUP_NOTIFICATIONS_EMAIL"):
+                "ORCH_VERSION", "ORCH_TIMEOUT", "WORKFLOW_NAMESPACE", "SETUP_NOTIFICATIONS_EMAIL",
+                "ORCH_WORKFLOW_REPO", "ORCH_HELM"):
         env.pop(key, None)
-    env.update({k: _fill(v, d, cluster, closed) for k, v in case.env.items()})
-    args = [_fill(a, d, cluster, closed) for a in case.args]
+    env["PATH"] = f"{cluster.bin_dir}{os.pathsep}{env.get('PATH', '')}"  # helm on PATH, as for a user who has it
+    env.update({k: _fill(v, d, cluster, closed, extra) for k, v in case.env.items()})
+    args = [_fill(a, d, cluster, closed, extra) for a in case.args]
     out = subprocess.run([ORCH, *args], env=env, capture_output=True, text=True, timeout=120,
                          stdin=subprocess.DEVNULL)
     return out.returncode, out.stdout, out.stderr
@@ -496,9 +598,15 @@ def _run_prompt(case: Case, cluster, d: Path) -> tuple[int, str]:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(setup, case: Case):
     cluster, d, closed = setup
+    check_case(case, cluster, d, closed)
+
+
+def check_case(case: Case, cluster, d: Path, closed: str, extra: dict | None = None) -> tuple[str, str]:
+    """Run one row and assert it (exit code, the one error line, what reached the API server); stdout, stderr."""
     audit = AuditLog(cluster.audit_log)
     mark = audit.mark()
-    expected = _fill(case.error, d, cluster, closed)
+    expected = _fill(case.error, d, cluster, closed, extra)
+    stdout = stderr = ""
     if case.prompt:
         code, output = _run_prompt(case, cluster, d)
         assert code == case.code, output[-2000:]
@@ -508,7 +616,7 @@ def test_bad_input(setup, case: Case):
         if case.shown:
             assert case.shown in output, output[-2000:]
     else:
-        code, stdout, stderr = _run_plain(case, cluster, d, closed)
+        code, stdout, stderr = _run_plain(case, cluster, d, closed, extra)
         assert code == case.code, stdout + stderr
         assert "Traceback" not in stderr, stderr
         errors = [line for line in stderr.splitlines() if line.startswith("error:")]
@@ -524,6 +632,7 @@ def test_bad_input(setup, case: Case):
         assert any(e.verb in ("get", "list") and e.code == 200 for e in mine), [str(e) for e in mine]
     elif case.requests == "rejected":
         assert mine and all(e.code == 401 for e in mine), [str(e) for e in mine]
+    return stdout, stderr
 
 
 @pytest.mark.cluster

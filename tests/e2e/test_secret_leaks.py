@@ -5,8 +5,9 @@ password Secret), so the ArgoCD password is one of the secrets too. The known va
 through the environment (and once more as flags, which a user may do); the generated ones
 (BACKEND_SECRET, K8S_CLUSTER_TOKEN, the PostgreSQL passwords) are read back from the cluster after
 the first install. Then every command runs — install (first run, re-runs, dry-runs), check --pre,
-status, workflow add/list/remove-namespace, workflow lint and deploy, support-bundle, cleanup --dry-run
-and cleanup — in plain, table, json and (dry-run) yaml output, with HOME and the working directory in
+status, workflow add/list/remove-namespace, workflow install (the chart's wiring carries BACKEND_SECRET)/list/
+uninstall against a chart repository served on loopback, workflow lint and deploy, support-bundle, cleanup
+--dry-run and cleanup — in plain, table, json and (dry-run) yaml output, with HOME and the working directory in
 a scratch directory, and the test searches stdout, stderr and every file written under that scratch directory (the
 members of the support bundles included) for each value: as is, base64-encoded, and base64-encoded
 inside a larger blob (at each of the three byte alignments). Every container's log (served by the
@@ -85,6 +86,18 @@ COMMANDS: list[tuple[str, tuple[str, ...], tuple[int, ...], dict]] = [
     ("workflow list-namespaces (table)", ("workflow", "list-namespaces", "-o", "table"), (0, 8), {}),
     ("workflow remove-namespace (plain)", ("workflow", "remove-namespace", "wf-leak-b", "--yes", "-o", "plain"),
      (0,), {}),
+    ("workflow install greeting (plain)", ("workflow", "install", "greeting", "-o", "plain"), (0,), {}),
+    ("workflow install greeting re-run (json)", ("workflow", "install", "greeting", "-o", "json"), (0,), {}),
+    ("workflow install greeting re-run (table)", ("workflow", "install", "greeting", "-o", "table"), (0,), {}),
+    ("workflow install --dry-run -o yaml", ("workflow", "install", "greeting", "--dry-run", "-o", "yaml"), (0,), {}),
+    ("workflow install --dry-run (json), other namespace",
+     ("workflow", "install", "greeting", "-n", "wf-leak-a", "--dry-run", "-o", "json"), (0,), {}),
+    ("workflow install, digest mismatch (exit 13)",
+     ("workflow", "install", "greeting", "--repo", "{repo}/tampered", "-o", "plain"), (13,), {}),
+    ("workflow list (json)", ("workflow", "list", "-o", "json"), (0,), {}),
+    ("workflow list (table)", ("workflow", "list", "-o", "table"), (0,), {}),
+    ("workflow uninstall --dry-run (json)", ("workflow", "uninstall", "greeting", "--dry-run", "-o", "json"), (0,), {}),
+    ("workflow uninstall (plain)", ("workflow", "uninstall", "greeting", "-o", "plain"), (0,), {}),
     ("workflow lint (plain)", ("workflow", "lint", str(GREET), "-o", "plain"), (0,), {}),
     ("workflow lint (json)", ("workflow", "lint", str(GREET), "-o", "json"), (0,), {}),
     ("workflow deploy (plain)", ("workflow", "deploy", str(GREET), "--image", WF_IMAGE, "-o", "plain"), (0,), {}),
@@ -169,18 +182,27 @@ def _secret(cluster, name: str, namespace: str) -> dict[str, str]:
 def transcripts(request, tmp_path_factory):
     from tests.conftest import _start
 
+    from tests.charts import ChartRepository
+
     cluster = _start("openshift")
     request.addfinalizer(cluster.stop)
     _gitops(cluster)
+    repo = ChartRepository.build(tmp_path_factory.mktemp("leak-charts"), {"greeting": ["1.3.0"]})
+    served = repo.serve()
+    repo_url = served.__enter__()
+    request.addfinalizer(lambda: served.__exit__(None, None, None))
+    repo.tamper("greeting", "1.3.0")
     scratch = tmp_path_factory.mktemp("leak-home")
     env = cluster.env()
     env.update(ENV)
-    env.update({"HOME": str(scratch), "XDG_CACHE_HOME": str(scratch / ".cache"), "TMPDIR": str(scratch / "tmp")})
+    env.update({"HOME": str(scratch), "XDG_CACHE_HOME": str(scratch / ".cache"), "TMPDIR": str(scratch / "tmp"),
+                "ORCH_WORKFLOW_REPO": repo_url, "PATH": f"{cluster.bin_dir}:{env.get('PATH', '')}"})
     (scratch / "tmp").mkdir()
     texts: dict[str, str] = {}
     results = []
     generated: dict[str, str] = {}
     for label, args, codes, extra in COMMANDS:
+        args = tuple(a.replace("{repo}", repo_url) for a in args)
         out = subprocess.run([ORCH, *args], env={**env, **extra}, cwd=scratch, capture_output=True, text=True,
                              timeout=600, stdin=subprocess.DEVNULL)
         texts[f"{label}: stdout"] = out.stdout
