@@ -229,6 +229,18 @@ def _click_exceptions():
     return exceptions
 
 
+def _abort_type(exceptions):
+    """click's Abort; typer 0.28 keeps it in typer.exceptions instead of its vendored click (without this, any
+    unexpected error ended in an AttributeError here instead of its own traceback)."""
+    found = getattr(exceptions, "Abort", None)
+    if found is None:
+        try:
+            from typer.exceptions import Abort as found  # type: ignore[no-redef]
+        except ImportError:  # pragma: no cover
+            found = ()
+    return found
+
+
 def _on_sigterm(signum, frame) -> None:
     import signal
 
@@ -258,7 +270,7 @@ def run() -> None:
             where = f" (see `{exc.ctx.command_path} --help`)" if getattr(exc, "ctx", None) is not None else ""
             typer.echo(f"error: {exc.format_message()}{where}", err=True)
             sys.exit(exc.exit_code)
-        if isinstance(exc, ex.Abort):  # EOF at a typer.confirm() question
+        if isinstance(exc, _abort_type(ex)):  # EOF at a typer.confirm() question
             typer.echo("error: aborted", err=True)
             sys.exit(130)
         raise

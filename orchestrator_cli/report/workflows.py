@@ -41,7 +41,8 @@ class _WorkflowSummary(day2._Day2Summary):
             if rows:
                 line(f"{'WORKFLOW':<40} {'CHART':<28} {'FOR ' + data['orchestrator_version']:<12} STATE")
             for r in rows:
-                chart = f"{r['chart']}-{r['chart_version']}" if r["chart"] else "(not from a chart)"
+                chart = f"{r['chart']}-{r['chart_version']}" if r["chart"] else \
+                    {"project": "(orch workflow deploy)"}.get(r.get("source"), "(not from a chart)")
                 compat = {True: "compatible", False: "INCOMPATIBLE", None: "-"}[r["compatible"]]
                 state = "Running" if r["running"] else f"not running: {r['reason']}"
                 if r["running"] and r["reason"]:

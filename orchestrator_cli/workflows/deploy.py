@@ -66,12 +66,12 @@ def lint_or_fail(directory: Path, reporter) -> None:
 
 
 def persistence(inst, namespace: str, schema: str) -> dict:
-    """The installation's PostgreSQL for a workflow in `namespace`: the Secret is looked up in the workflow's own
-    namespace (the platform's, or add-namespace's copy); the Service is named with its namespace outside it."""
-    return P.persistence_for(secret_name=inst.postgres_secret, user_key=inst.postgres_user_key,
-                             password_key=inst.postgres_password_key, service_name=inst.postgres_service, port=5432,
-                             database=inst.postgres_database, schema=schema,
-                             service_namespace=None if namespace == inst.postgres_namespace else inst.postgres_namespace)
+    """The installation's PostgreSQL for a workflow in `namespace` (Installation.workflow_persistence: the Secret is
+    looked up in the workflow's own namespace; the Service is named with its namespace outside it)."""
+    p = inst.workflow_persistence(namespace)
+    return P.persistence_for(secret_name=p.secret_name, user_key=p.user_key, password_key=p.password_key,
+                             service_name=p.service_name, port=p.port, database=p.database, schema=schema,
+                             service_namespace=None if namespace == p.service_namespace else p.service_namespace)
 
 
 def desired_objects(project: P.WorkflowProject, inst, image: str, namespace: str) -> list[dict]:

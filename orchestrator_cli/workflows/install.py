@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from orchestrator_cli.core.errors import ChartUnavailable, ReadinessTimeout, StepFailed
+from orchestrator_cli.core.errors import ChartUnavailable, ReadinessTimeout, Refused, StepFailed
 from orchestrator_cli.core.plan import Change
 from orchestrator_cli.generations.detect import Installation
 from orchestrator_cli.health.waiter import WaitItem, as_error_details, summarize_failures, wait_all
@@ -99,6 +99,24 @@ def live_drift(kube, objects: list[dict], namespace: str) -> list[str]:
         problems = wiring_drift(obj, live)
         if problems:
             out.append(f"{describe(obj, namespace)}: {', '.join(problems)}")
+    return out
+
+
+def foreign_workflows(kube, objects: list[dict], release: str, namespace: str) -> list[str]:
+    """SonataFlows of the rendering that already exist but belong to no Helm release of this name (made by `orch
+    workflow deploy`, another release or a user): orch never takes them over."""
+    out = []
+    for flow in objects:
+        if not is_sonataflow(flow):
+            continue
+        ns = namespace_of(flow, namespace)
+        live = kube.get(Ref(SONATAFLOW_API, "SonataFlow", flow["metadata"]["name"], ns))
+        ann = ((live or {}).get("metadata") or {}).get("annotations") or {}
+        if live is not None and (ann.get("meta.helm.sh/release-name"), ann.get("meta.helm.sh/release-namespace")) != \
+                (release, namespace):
+            owner = f"Helm release {ann['meta.helm.sh/release-name']}" if ann.get("meta.helm.sh/release-name") else \
+                "orch workflow deploy or a user (no Helm release)"
+            out.append(f"SonataFlow {flow['metadata']['name']} in {ns} exists and belongs to {owner}")
     return out
 
 
@@ -226,6 +244,10 @@ def install(opts, reporter) -> None:
         if opts.output == "yaml":
             reporter.manifests(wired.objects)
 
+        taken = foreign_workflows(kube, wired.objects, req.name, namespace)
+        if taken:
+            raise Refused(f"not installing {req.name}: {taken[0]}; orch does not take over a workflow something else "
+                          "created (remove it first, e.g. `orch workflow uninstall NAME`)", details=taken[1:])
         release = plan_release(helm, kube, req.name, namespace, archive, wired)
         ns_title = f"Workflow namespace {namespace} (as `orch workflow add-namespace`)"
         writes = release.writes or bool(ns_plan and ns_plan.writes)

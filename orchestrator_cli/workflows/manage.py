@@ -31,11 +31,14 @@ def workflow_row(flow: dict, releases: dict[tuple[str, str], dict], orchestrator
     ann = md.get("annotations") or {}
     rel = releases.get((ann.get(RELEASE_NAMESPACE, ""), ann.get(RELEASE_NAME, "")))
     chart, version = split_chart(rel.get("chart", "")) if rel else ("", "")
+    from orchestrator_cli.workflows.project import is_deployed_project
+
     verdict = readiness.sonataflow(flow)
     reason = "" if isinstance(verdict, readiness.Ready) else verdict.reason
     if md.get("namespace") not in workflow_namespaces:
         reason = (reason + "; " if reason else "") + "not in a workflow namespace (orch workflow add-namespace)"
     return {"name": md.get("name"), "namespace": md.get("namespace"),
+            "source": "chart" if rel else ("project" if is_deployed_project(flow) else None),
             "release": ann.get(RELEASE_NAME) if rel else None, "chart": chart or None,
             "chart_version": version or None,
             "compatible": compatible(version, orchestrator_version) if version else None,
@@ -86,17 +89,35 @@ def _operator_running(kube, inst) -> tuple[bool, str]:
     return False, f"the SonataFlow operator ({ref}) is not Available ({why})"
 
 
+def _held(kube, objects: list[dict], namespace: str) -> list[str]:
+    """The SonataFlows among `objects` whose live copies carry finalizers (only their operator removes them)."""
+    held = []
+    for o in objects:
+        if is_sonataflow(o):
+            live = kube.get(Ref(SONATAFLOW_API, "SonataFlow", o["metadata"]["name"], namespace_of(o, namespace)))
+            if live is not None and (live.get("metadata") or {}).get("finalizers"):
+                held.append(f"SonataFlow {o['metadata']['name']}: finalizers {', '.join(live['metadata']['finalizers'])}")
+    return held
+
+
 def uninstall(opts, reporter) -> None:
+    """Remove a workflow: a Helm release NAME (`helm uninstall`), or what `orch workflow deploy` made for project
+    NAME (its ConfigMaps and SonataFlow, deleted by orch); then wait until all of it is gone."""
     from orchestrator_cli.day2.cleanup import diagnose, wait_gone
     from orchestrator_cli.day2.namespaces import _connect
     from orchestrator_cli.generations.detect import detect_optional
     from orchestrator_cli.kube.lock import InstallLock
     from orchestrator_cli.workflows.helm import find_helm
     from orchestrator_cli.workflows.options import common, validate_workflow_name
+    from orchestrator_cli.workflows.project import deployed_objects, is_deployed_project
 
     base = common(opts.extra)
     name = validate_workflow_name(opts.extra["name"])
-    helm = find_helm(base["helm"], kubeconfig=opts.kubeconfig, context=opts.context)
+    helm, no_helm = None, None
+    try:
+        helm = find_helm(base["helm"], kubeconfig=opts.kubeconfig, context=opts.context)
+    except HelmUnavailable as exc:  # fatal only if the workflow turns out to be a Helm release
+        no_helm = exc
     kube = _connect(opts)
     inst = detect_optional(kube)
     namespace = base["namespace"] or (inst.workflow_namespace if inst is not None else None)
@@ -104,34 +125,36 @@ def uninstall(opts, reporter) -> None:
         raise NotInstalled("no Orchestrator installation found to take the workflow namespace from; pass --namespace")
     step = "uninstall"
     reporter.step_started(step, f"Workflow {name} in {namespace}")
-    status = helm.release(name, namespace)
     flow_ref = Ref(SONATAFLOW_API, "SonataFlow", name, namespace)
+    flow = kube.get(flow_ref)
     summary = {"command": "workflow-uninstall", "workflow": name, "namespace": namespace, "dry_run": opts.dry_run,
-               "removed": [], "nothing_to_do": False}
-    if status is None:
-        if kube.get(flow_ref) is not None:
-            raise Refused(f"SonataFlow {name} in {namespace} was not installed from a chart (there is no Helm release "
-                          f"{name} in {namespace}); orch removes only what a chart it installed created: delete it "
-                          f"yourself (kubectl -n {namespace} delete sonataflow {name})")
-        reporter.change(step, Change("unchanged", flow_ref, None, "no Helm release and no SonataFlow of that name"),
-                        False)
-        reporter.step_finished(step, True, "nothing to remove")
-        reporter.summary({**summary, "nothing_to_do": True})
-        return
-    objects = split_manifest(status.get("manifest") or "")
+               "removed": [], "nothing_to_do": False, "source": None}
+    status = None
+    if is_deployed_project(flow):
+        objects = list(reversed(deployed_objects(kube, name, namespace)))  # the SonataFlow first
+        summary["source"], why = "project", f"made by orch workflow deploy {name}"
+    else:
+        if helm is None:
+            raise no_helm  # type: ignore[misc]
+        status = helm.release(name, namespace)
+        if status is None:
+            if flow is not None:
+                raise Refused(f"SonataFlow {name} in {namespace} was neither installed from a chart (no Helm release "
+                              f"{name} there) nor deployed by orch; orch removes only what it or its charts created: "
+                              f"delete it yourself (kubectl -n {namespace} delete sonataflow {name})")
+            reporter.change(step, Change("unchanged", flow_ref, None, "no Helm release and no SonataFlow of that name"),
+                            False)
+            reporter.step_finished(step, True, "nothing to remove")
+            reporter.summary({**summary, "nothing_to_do": True})
+            return
+        objects = split_manifest(status.get("manifest") or "")
+        summary["source"], why = "chart", f"Helm release {name}"
     refs = [Ref(o["apiVersion"], o["kind"], o["metadata"]["name"], namespace_of(o, namespace)) for o in objects]
-    known = [r for r in refs if (r.api_version, r.kind) in RESOURCES]
-    held = []
-    for o in objects:
-        if is_sonataflow(o):
-            live = kube.get(Ref(SONATAFLOW_API, "SonataFlow", o["metadata"]["name"], namespace_of(o, namespace)))
-            if live is not None and (live.get("metadata") or {}).get("finalizers"):
-                held.append(f"SonataFlow {o['metadata']['name']}: finalizers "
-                            f"{', '.join(live['metadata']['finalizers'])}")
+    held = _held(kube, objects, namespace)
     if held:
-        running, why = _operator_running(kube, inst)
+        running, state = _operator_running(kube, inst)
         if not running:
-            raise Refused(f"not uninstalling {name}: {why}, and only it removes the workflow's finalizers (the "
+            raise Refused(f"not uninstalling {name}: {state}, and only it removes the workflow's finalizers (the "
                           "deletion would hang in Terminating)",
                           details=held + ["bring the operator back (`orch status` shows what is wrong with it; "
                                           "`orch install` re-creates what it installed), then run this command again",
@@ -139,7 +162,7 @@ def uninstall(opts, reporter) -> None:
                                           "--force-finalizers` removes the finalizers (what they guard stays behind)"])
     if opts.dry_run:
         for ref in refs:
-            reporter.change(step, Change("delete", ref, None, f"Helm release {name}"), False)
+            reporter.change(step, Change("delete", ref, None, why), False)
         reporter.step_finished(step, True, "dry run: nothing removed")
         reporter.summary({**summary, "removed": [str(r) for r in refs]})
         return
@@ -147,11 +170,16 @@ def uninstall(opts, reporter) -> None:
     try:
         if lock is not None:
             lock.acquire()
-        helm.uninstall(name, namespace, timeout=base["timeout"])
+        if status is not None:
+            helm.uninstall(name, namespace, timeout=base["timeout"])  # type: ignore[union-attr]
+        else:
+            for ref in refs:
+                kube.delete(ref)
     finally:
         if lock is not None:
             lock.release()
-    left = wait_gone(kube, known, base["timeout"], threading.Event())
+    left = wait_gone(kube, [r for r in refs if (r.api_version, r.kind) in RESOURCES], base["timeout"],
+                     threading.Event())
     if left:
         details: list[str] = []
         for ref, obj in left:
@@ -160,8 +188,8 @@ def uninstall(opts, reporter) -> None:
         raise Stuck(f"workflow {name}: still present after {base['timeout']:.0f}s: "
                     + ", ".join(str(r) for r, _ in left), details=details)
     for ref in refs:
-        reporter.change(step, Change("delete", ref, None, f"Helm release {name}"), True)
-    reporter.step_finished(step, True, f"helm uninstall {name}: {len(refs)} object(s) removed")
+        reporter.change(step, Change("delete", ref, None, why), True)
+    reporter.step_finished(step, True, f"{len(refs)} object(s) removed")
     reporter.summary({**summary, "removed": [str(r) for r in refs]})
 
 

@@ -232,7 +232,7 @@ def deployed_objects(kube, name: str, namespace: str) -> list[dict]:
     selector = f"{MANAGED_BY_SELECTOR},{PROJECT_LABEL}={name}"
     maps, _ = kube.list("v1", "ConfigMap", namespace, label_selector=selector)
     flow = kube.get(Ref(SONATAFLOW_API, "SonataFlow", name, namespace))
-    out = [cm for cm in maps if created_by_orch_object(cm)]
+    out = [{"apiVersion": "v1", "kind": "ConfigMap", **cm} for cm in maps if created_by_orch_object(cm)]
     if is_deployed_project(flow):
         out.append(flow)
     return out

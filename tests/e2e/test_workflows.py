@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -32,6 +33,7 @@ REVIEWS = {"selfsubjectrulesreviews", "selfsubjectaccessreviews"}
 CHARTS = {"greeting": ["1.3.0", "1.3.1", "1.3.2-rc1", "1.4.0"], "move2kube": ["1.3.0"], "mta-v7": ["1.3.0"]}
 PLATFORM = "sonataflow-infra"
 BACKSTAGE_URL = "http://backstage-backstage.rhdh-operator"
+GREET_PROJECT = Path(__file__).parents[1] / "workflow_projects" / "valid" / "greet"
 OPERATOR = ("apps/v1", "Deployment", "logic-operator-rhel8-controller-manager", "openshift-serverless-logic")
 
 
@@ -273,22 +275,35 @@ def test_list_shows_charts_compatibility_and_state(env):
     env.cluster.apply_manifests([{"apiVersion": SF[0], "kind": SF[1], "metadata": {"name": "by-hand", "namespace":
                                   PLATFORM}, "spec": {"flow": {"start": "s", "states": []}}}])
     env.running("by-hand", PLATFORM)
+    env.run("workflow", "deploy", str(GREET_PROJECT), "--image", "quay.io/orch-test/greet:1.0", "-o", "plain")
     rows = {(r["namespace"], r["name"]): r for r in env.orch_json("workflow", "list")["summary"]["workflows"]}
     assert set(rows) == {(PLATFORM, "greeting"), (PLATFORM, "mta-analysis-v7"), (PLATFORM, "by-hand"),
-                         ("team-a", "m2k"), ("team-a", "greeting")}
+                         (PLATFORM, "greet"), ("team-a", "m2k"), ("team-a", "greeting")}
+    assert (rows[(PLATFORM, "greet")]["source"], rows[(PLATFORM, "greet")]["chart"]) == ("project", None)
     g = rows[(PLATFORM, "greeting")]
     assert (g["chart"], g["chart_version"], g["compatible"], g["running"]) == ("greeting", "1.3.1", True, True)
     assert (rows[("team-a", "greeting")]["chart_version"], rows[("team-a", "greeting")]["compatible"]) == ("1.4.0", False)
     assert rows[("team-a", "m2k")]["chart"] == "move2kube" and rows[(PLATFORM, "by-hand")]["chart"] is None
     table = env.run("workflow", "list", "-o", "plain").stdout
     assert "team-a/greeting" in table and "INCOMPATIBLE" in table and "(not from a chart)" in table
+    assert "(orch workflow deploy)" in table
+
+    # a workflow of the chart's name that something else made is never taken over
+    env.cluster.apply_manifests([{"apiVersion": SF[0], "kind": SF[1], "metadata": {"name": "mta-analysis-v7",
+                                  "namespace": "team-a"}, "spec": {"flow": {"start": "s", "states": []}}}])
+    mark = env.audit.mark()
+    taken = env.run("workflow", "install", "mta-v7", "-n", "team-a", code=9)
+    assert "SonataFlow mta-analysis-v7 in team-a exists and belongs to orch workflow deploy or a user" in taken.stderr
+    assert env.writes(mark) == []
+    env.dyn.resources.get(api_version=SF[0], kind=SF[1]).delete(name="mta-analysis-v7", namespace="team-a")
 
 
 def test_uninstall_refused_while_the_operator_is_down_then_uninstall_and_cleanup(env):
     refused = env.run("cleanup", "--yes", code=9)
     assert "orch workflow uninstall" in refused.stderr
     not_ours = env.run("workflow", "uninstall", "by-hand", code=9)
-    assert "was not installed from a chart" in not_ours.stderr
+    assert "was neither installed from a chart" in not_ours.stderr
+
     # the operator's Deployment replaced by a crash-looping one (the simulated OLM re-creates it)
     set_sim_config(env.cluster, {"pod_faults": {OPERATOR[2]: "CrashLoopBackOff"}})
     env.dyn.resources.get(api_version="apps/v1", kind="Deployment").delete(name=OPERATOR[2], namespace=OPERATOR[3])
@@ -314,6 +329,10 @@ def test_uninstall_refused_while_the_operator_is_down_then_uninstall_and_cleanup
     assert "rhdh.redhat.com/workflow-namespace" in env.get("v1", "Namespace", "team-a")["metadata"]["labels"]
     for args in (("greeting",), ("mta-v7",), ("greeting", "-n", "team-a")):
         env.run("workflow", "uninstall", *args)
+    deployed = env.orch_json("workflow", "uninstall", "greet")  # what `orch workflow deploy` made, orch deletes
+    assert deployed["summary"]["source"] == "project" and "SonataFlow greet in sonataflow-infra" in \
+        deployed["summary"]["removed"]
+    assert env.get(*SF, "greet", PLATFORM) is None and env.get("v1", "ConfigMap", "greet-props", PLATFORM) is None
     mark = env.audit.mark()
     again = env.orch_json("workflow", "uninstall", "greeting")
     assert again["summary"]["nothing_to_do"] and env.writes(mark) == []

@@ -435,6 +435,23 @@ def test_release_plan_create_upgrade_unchanged():
     assert differing(wired.objects, wired.objects, "ns") == []
 
 
+def test_foreign_workflows_are_never_taken_over():
+    from orchestrator_cli.workflows.install import foreign_workflows
+
+    objects = W.wire(rendered("greeting"), facts()).objects
+    flow = {**flow_of(objects, "greeting"), "metadata": {"name": "greeting", "namespace": "sonataflow-infra"}}
+    assert foreign_workflows(FakeKube([]), objects, "greeting", "sonataflow-infra") == []
+    assert foreign_workflows(FakeKube([flow]), objects, "greeting", "sonataflow-infra") == [
+        "SonataFlow greeting in sonataflow-infra exists and belongs to orch workflow deploy or a user (no Helm release)"]
+    ours = {**flow, "metadata": {**flow["metadata"], "annotations": {"meta.helm.sh/release-name": "greeting",
+                                                                     "meta.helm.sh/release-namespace": "sonataflow-infra"}}}
+    assert foreign_workflows(FakeKube([ours]), objects, "greeting", "sonataflow-infra") == []
+    other = {**flow, "metadata": {**flow["metadata"], "annotations": {"meta.helm.sh/release-name": "hello",
+                                                                      "meta.helm.sh/release-namespace": "sonataflow-infra"}}}
+    assert "belongs to Helm release hello" in foreign_workflows(FakeKube([other]), objects, "greeting",
+                                                                "sonataflow-infra")[0]
+
+
 def test_wait_items_per_sonataflow():
     items = wait_items(W.wire(rendered("move2kube"), facts("team-a")).objects, "team-a", 60)
     assert [(i.id, i.ref.kind, i.ready) for i in items] == [("m2k", "SonataFlow", "sonataflow"),
