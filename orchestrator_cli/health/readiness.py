@@ -185,9 +185,6 @@ def sonataflow(obj: Obj | None) -> State:
     return Waiting("no Running condition yet (is the SonataFlow operator running?)")
 
 
-sonataflow_current = sonataflow  # the name `orch workflow deploy` waits with
-
-
 # Pod failure reasons that will not fix themselves: fail the item at once.
 FATAL_WAITING_REASONS = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
                          "ErrImageNeverPull", "CreateContainerError")
@@ -227,7 +224,6 @@ PREDICATES: dict[str, Callable[[Obj | None], State]] = {
     "crd": crd_established,
     "token": token_secret,
     "endpoints": service_endpoints,
-    "sonataflow-current": sonataflow_current,
     "sonataflow": sonataflow,
 }
 

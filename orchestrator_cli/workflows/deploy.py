@@ -132,9 +132,11 @@ def wait_for(kube, name: str, namespace: str, timeout: float, reporter) -> None:
     from orchestrator_cli.health.waiter import WaitItem, as_error_details, summarize_failures, wait_all
 
     stop = threading.Event()
-    phases = [[WaitItem(f"workflow {name}", Ref(P.SONATAFLOW_API, "SonataFlow", name, namespace),
-                        "sonataflow-current", timeout)],
-              [WaitItem(f"{name} deployment", Ref("apps/v1", "Deployment", name, namespace), "deployment", timeout)]]
+    deployment = Ref("apps/v1", "Deployment", name, namespace)
+    # pods_from: a crash-looping workflow fails the first phase at once instead of at its timeout.
+    phases = [[WaitItem(f"workflow {name}", Ref(P.SONATAFLOW_API, "SonataFlow", name, namespace), "sonataflow",
+                        timeout, pods_from=deployment)],
+              [WaitItem(f"{name} deployment", deployment, "deployment", timeout)]]
     for items in phases:
         outcomes = wait_all(kube, items, reporter, stop)
         failed, timed_out = summarize_failures(outcomes)

@@ -236,3 +236,20 @@ def test_a_workflow_orch_did_not_deploy_is_not_taken_over(env):
     assert "SonataFlow taken in sonataflow-infra belongs to someone else" in res.stderr
     assert writes(runner_events(log, mark)) == []
     assert "persistence" not in api.get(SF, "SonataFlow", "taken", WF_NS)["spec"]
+
+
+def test_a_crash_looping_workflow_fails_fast(env):
+    """The wait names the pods' reason and fails (exit 5: failed), instead of running out its --timeout (exit 6)."""
+    from tests.helpers import set_sim_config
+
+    cluster, runner, api, log, base = env
+    project = copy_project(base, "crashy")
+    definition = project / "greet.sw.yaml"
+    definition.write_text(definition.read_text().replace("id: greet", "id: crashy"))
+    set_sim_config(cluster, {"pod_faults": {"crashy": "CrashLoopBackOff"}})
+    try:
+        res = deploy(cluster, runner, str(project), "--image", IMAGE, "--timeout", "240", "-o", "plain")
+    finally:
+        set_sim_config(cluster, {})
+    assert res.returncode == 5, res.stdout + res.stderr
+    assert "error: workflow crashy in sonataflow-infra failed" in res.stderr and "CrashLoopBackOff" in res.stderr
