@@ -59,7 +59,7 @@ def cluster_info(kube) -> dict[str, Any]:
     from orchestrator_cli.core.errors import OrchError
     from orchestrator_cli.generations.detect import backstage_deployment_ref, detect_optional, operator_subscriptions
 
-    server = kube.server_version(budget=REACH_BUDGET)
+    server = kube.server_version(budget=min(REACH_BUDGET, kube.retry_budget))  # $ORCH_API_RETRY_SECONDS shortens it
     out: dict[str, Any] = {"reachable": True, "server": kube.server, "kubernetes": server.get("gitVersion"),
                            "openshift": openshift_version(kube.get(Ref("config.openshift.io/v1", "ClusterVersion",
                                                                        "version")))}

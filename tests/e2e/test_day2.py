@@ -16,6 +16,7 @@ from tests.cluster.audit import AuditLog
 from tests.helpers import eventually
 from tests.helpers import run_orch as orch
 from tests.helpers import set_sim_config
+from tests.json_schemas import validate
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
@@ -27,7 +28,7 @@ LEASE = "leases"  # the install lock: taken and released around writes
 def orch_json(cluster, *args, code=0, timeout=300):
     res = orch(cluster, *args, "-o", "json", timeout=timeout)
     assert res.returncode == code, f"exit {res.returncode}\n{res.stdout}\n{res.stderr}"
-    return json.loads(res.stdout)
+    return validate(args, res.stdout)  # every JSON output read here matches its docs/json-schemas schema
 
 
 def orch_writes(log: AuditLog, mark: int) -> list:
@@ -244,7 +245,7 @@ def test_status_names_unready_component_and_cleanup_reports_stuck_cr_on_1_4(fres
                60, what="data-index unavailable")
     out = orch(cluster, "status", "-o", "json")
     assert out.returncode == 8, out.stdout + out.stderr
-    report = json.loads(out.stdout)
+    report = validate(["status"], out.stdout)
     failed = {c["id"]: c for c in report["checks"] if c["status"] == "failed"}
     assert "data-index" in failed and "sonataflow-platform-data-index-service" in failed["data-index"]["description"]
     assert "data-index" in report["error"]["message"]

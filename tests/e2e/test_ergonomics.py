@@ -16,6 +16,7 @@ import yaml
 
 from tests.cluster.audit import AuditLog
 from tests.helpers import run_orch as orch
+from tests.json_schemas import validate
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
@@ -34,7 +35,7 @@ def installed(request):
 def orch_json(cluster, *args, code=0):
     res = orch(cluster, *args, "-o", "json")
     assert res.returncode == code, res.stdout + res.stderr
-    return json.loads(res.stdout)
+    return validate(args, res.stdout)
 
 
 def test_version_names_generation_operator_csvs_and_backstage(installed):
@@ -49,7 +50,7 @@ def test_version_names_generation_operator_csvs_and_backstage(installed):
     assert all(o["found"] and o["phase"] == "Succeeded" and o["version"] for o in ops.values()), ops
     assert cluster["backstage"]["images"] and cluster["backstage"]["rhdh_version"] == ops["rhdh-operator"]["version"]
     same = orch(installed, "--version", "-o", "json")  # `orch --version -o json` is `orch version -o json`
-    assert same.returncode == 0 and json.loads(same.stdout)["summary"]["cluster"]["orchestrator"]["generation"] == "1.3"
+    assert same.returncode == 0 and validate(["--version"], same.stdout)["summary"]["cluster"]["orchestrator"]["generation"] == "1.3"
     plain = orch(installed, "version")
     assert "Orchestrator: 1.3" in plain.stdout and "orchestrator-operator.v1.3.1" in plain.stdout
 
@@ -90,7 +91,7 @@ def test_support_bundle_collects_the_troubleshooting_list_and_writes_nothing(ins
     assert res.returncode == 0, res.stdout + res.stderr
     events = log.events(since=mark, user_agent_prefix="orch/")
     assert events and [str(e) for e in events if e.is_write] == []  # read-only, proven by the API server
-    summary = json.loads(res.stdout)["summary"]
+    summary = validate(["support-bundle"], res.stdout)["summary"]
     files = _members(target)
     assert summary["file"] == str(target) and summary["size_bytes"] == os.path.getsize(target)
     assert sorted(f["path"] for f in summary["files"]) == sorted(files)  # the list printed is the archive's
@@ -113,7 +114,7 @@ def test_support_bundle_collects_the_troubleshooting_list_and_writes_nothing(ins
     assert cr["status"]["conditions"] and "managedFields" not in cr["metadata"]  # CRs with their status
     pods = yaml.safe_load(files["namespaces/sonataflow-infra/pods.yaml"])["items"]
     assert pods and all(p["status"].get("conditions") for p in pods)
-    status = json.loads(files["orch-status.json"])
+    status = validate(["status"], files["orch-status.json"])
     assert status["summary"]["command"] == "status" and status["summary"]["healthy"]
     logs = [p for p in files if "/logs/" in p]
     assert logs and all("bundle e2e: a line every container logs" in files[p] for p in logs), logs

@@ -138,9 +138,9 @@ def test_user_without_permissions_fails_preflight_listing_all(installed):
     mark = audit.mark()
     check = orch(cluster, "check", "--pre", "-o", "json", kubeconfig=kubeconfig)
     assert check.returncode == 4, check.stdout + check.stderr
-    import json
+    from tests.json_schemas import validate
 
-    report = json.loads(check.stdout)
+    report = validate(["check", "--pre"], check.stdout)  # the JSON is also checked against its schema
     perm = next(c for c in report["checks"] if c["id"] == "permissions")
     assert perm["status"] == "failed"
     listed = "\n".join(perm["details"])
@@ -222,9 +222,9 @@ def test_never_ready_times_out_while_others_finish_and_crashloop_fails_fast(fres
     out = orch(cluster, "install", "--use-default", "-o", "json", "--timeout", "45",
                "--item-timeout", "knative-eventing=20")
     elapsed = time.monotonic() - start
-    import json
+    from tests.json_schemas import validate
 
-    report = json.loads(out.stdout)
+    report = validate(["install"], out.stdout)
     assert out.returncode == 5, out.stdout[-3000:] + out.stderr
     waits = {w["id"]: w for w in report["waits"]}
     assert waits["jobs-service"]["state"] == "failed"

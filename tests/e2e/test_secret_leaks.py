@@ -201,11 +201,14 @@ def transcripts(request, tmp_path_factory):
     texts: dict[str, str] = {}
     results = []
     generated: dict[str, str] = {}
+    json_outputs: list = []
     for label, args, codes, extra in COMMANDS:
         args = tuple(a.replace("{repo}", repo_url) for a in args)
         out = subprocess.run([ORCH, *args], env={**env, **extra}, cwd=scratch, capture_output=True, text=True,
                              timeout=600, stdin=subprocess.DEVNULL)
         texts[f"{label}: stdout"] = out.stdout
+        if ("-o", "json") in zip(args, args[1:]) or ("--format", "json") in zip(args, args[1:]):
+            json_outputs.append((args, out.stdout))
         texts[f"{label}: stderr"] = out.stderr
         results.append((label, out.returncode, codes, out.stdout[-1500:] + out.stderr[-1500:]))
         if label.startswith("install first run") and out.returncode == 0:
@@ -227,11 +230,11 @@ def transcripts(request, tmp_path_factory):
                             tar.extractfile(member).read().decode("utf-8", "replace")
         elif path.is_file():
             texts[f"file {path.relative_to(scratch)}"] = path.read_bytes().decode("utf-8", "replace")
-    return results, texts, generated
+    return results, texts, generated, json_outputs
 
 
 def test_every_command_ran_as_expected(transcripts):
-    results, _, generated = transcripts
+    results, _, generated, _ = transcripts
     bad = [f"{label}: exit {code}, expected {codes}\n{tail}" for label, code, codes, tail in results
            if code not in codes]
     assert not bad, "\n\n".join(bad)
@@ -242,10 +245,20 @@ def test_every_command_ran_as_expected(transcripts):
     assert any(k.startswith("postgres ") and v for k, v in generated.items())
 
 
+def test_every_json_output_matches_its_schema(transcripts):
+    """Each -o json / --format json run above, whatever its exit code, against docs/json-schemas."""
+    from tests.json_schemas import validate
+
+    *_, json_outputs = transcripts
+    assert len(json_outputs) >= 8
+    for args, stdout in json_outputs:
+        validate(args, stdout)
+
+
 def test_support_bundles_hold_the_planted_lines_redacted_and_no_secret_value(transcripts):
     """Controls for the bundle part of the search: the canary log lines are in the bundles (else their absence of
     secrets proves nothing), with <redacted> where the value was; every Secret in them has only redacted values."""
-    _, texts, _ = transcripts
+    _, texts, _, _ = transcripts
     bundles = {k: v for k, v in texts.items() if k.startswith("bundle ")}
     assert {k.split(":")[0] for k in bundles} == {"bundle bundle-plain.tar.gz", "bundle bundle-json.tgz",
                                                    "bundle bundle-table.tar.gz"}
@@ -261,7 +274,7 @@ def test_support_bundles_hold_the_planted_lines_redacted_and_no_secret_value(tra
 
 
 def test_no_secret_value_in_any_output_or_file(transcripts):
-    _, texts, generated = transcripts
+    _, texts, generated, _ = transcripts
     secrets = dict(KNOWN)
     secrets.update({k: v for k, v in generated.items() if not k.startswith("stored ") and v})
     assert len(secrets) >= 8, secrets.keys()

@@ -9,7 +9,6 @@ workflow's properties ConfigMap changes, as the real one does.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from tests.cluster.audit import AuditLog
 from tests.helpers import condition_status, eventually
 from tests.helpers import run_orch as orch
+from tests.json_schemas import validate
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
@@ -135,7 +135,7 @@ def test_deploy_runs_rerun_writes_nothing_change_rolls_out(env):
     generation_before = flow["metadata"]["generation"]
     changed = deploy(cluster, runner, str(project), "--image", IMAGE.replace(":1.0", ":1.1"), "-o", "json")
     assert changed.returncode == 0, changed.stdout + changed.stderr
-    data = json.loads(changed.stdout)
+    data = validate(["workflow", "deploy"], changed.stdout)  # and against docs/json-schemas/workflow-deploy.json
     assert data["summary"]["changed"] is True
     actions = {o["object"]: o["action"] for o in data["summary"]["objects"]}
     assert actions[f"SonataFlow greet in {WF_NS}"] == "update"
