@@ -219,10 +219,32 @@ def install_with_timings(cluster, *, kubectl_baseline: bool) -> dict:
     return res
 
 
+def scale_only() -> dict:
+    """`make bench ARGS=--scale-only`: only the scale section, on its own installed cluster."""
+    from bench import scale
+    from tests.cluster.harness import Cluster
+
+    c = Cluster.start("openshift")
+    try:
+        res = run_orch(c, ["install", "--use-default", "-o", "plain", "--timeout", "600"])
+        if res["exit"] != 0:
+            raise SystemExit(f"install failed: {res['tail']}")
+        return scale.run(c, run_orch, log)
+    finally:
+        c.stop()
+
+
 def main() -> None:
     from tests.cluster.harness import Cluster
 
     OUT.mkdir(parents=True, exist_ok=True)
+    if "--scale-only" in sys.argv[1:]:
+        from bench import scale
+
+        result = scale_only()
+        (OUT / "scale.json").write_text(json.dumps(result, indent=1, default=str))
+        print("\n".join(scale.render(result)))
+        return
     (OUT / ".kubectl-home").mkdir(exist_ok=True)
     report: dict = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
@@ -257,6 +279,8 @@ def main() -> None:
         report["install_b"] = install_with_timings(b, kubectl_baseline=True)
     finally:
         b.stop()
+    log("cluster C: scale (10 / 100 / 500 workflow namespaces)")
+    report["scale"] = scale_only()
     for r in [*report["commands"].values(), report["install_b"]]:
         r.pop("_t_begin", None)
     (OUT / "latest.json").write_text(json.dumps(report, indent=1, default=str))
@@ -292,6 +316,10 @@ def render(r: dict) -> str:
     for name, c in r["commands"].items():
         out.append(f"| `orch {name}` | {c['exit']} | {c['wall_s']:.1f} s | {c['requests']} | {c['writes']} | "
                    f"{c['peak_rss_mib']:.0f} MiB |")
+    if "scale" in r:
+        from bench import scale
+
+        out += scale.render(r["scale"])
     return "\n".join(out) + "\n"
 
 

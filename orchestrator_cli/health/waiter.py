@@ -305,3 +305,89 @@ def as_error_details(outcomes: list[WaitStatus]) -> list[str]:
         lines.append(f"    hint: {hint_for(o.item.id, o.item.ref)}")
     return lines
 
+
+
+# -- waiting for deletions (orch cleanup) ----------------------------------------------------------
+
+GONE_GROUP_NAMESPACES = 5  # a kind in more namespaces than this is watched once, cluster-wide
+
+
+def gone_groups(refs: list[Ref], per_kind_namespaces: int = GONE_GROUP_NAMESPACES) -> dict[tuple, set[tuple]]:
+    """One watch per (apiVersion, kind, namespace), or per (apiVersion, kind) cluster-wide when a kind spans
+    many namespaces (pure): the number of watches stays small however many objects a phase deletes."""
+    by_kind: dict[tuple, set[tuple]] = {}
+    for ref in refs:
+        by_kind.setdefault((ref.api_version, ref.kind), set()).add((ref.namespace, ref.name))
+    groups: dict[tuple, set[tuple]] = {}
+    for (api, kind), members in by_kind.items():
+        namespaces = {ns for ns, _ in members}
+        if len(namespaces) > per_kind_namespaces or namespaces == {None}:
+            groups[(api, kind, None)] = members
+        else:
+            for ns in namespaces:
+                groups[(api, kind, ns)] = {m for m in members if m[0] == ns}
+    return groups
+
+
+def _watch_gone(kube: WaitKube, key: tuple, present: set[tuple], deadline: float, halt: threading.Event,
+                clock: Callable[[], float]) -> None:
+    """List, then watch the group until none of `present` is left (DELETED events), the deadline or halt."""
+    api, kind, namespace = key
+    single = next(iter(present)) if len(present) == 1 else None
+    backoff = 0.5
+    while present and not halt.is_set() and clock() < deadline:
+        try:
+            name = single[1] if single else None
+            items, rv = kube.list(api, kind, namespace, field_selector=f"metadata.name={name}" if name else None,
+                                  budget=max(1.0, deadline - clock()))
+            listed = {((o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name"))
+                      for o in items}
+            present &= listed
+            while present and not halt.is_set():
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    return
+                window = max(1, min(WATCH_WINDOW, int(remaining) + 1))
+                for etype, raw in kube.watch(api, kind, namespace, name=name, resource_version=rv,
+                                             timeout_seconds=window):
+                    md = raw.get("metadata") or {}
+                    rv = md.get("resourceVersion") or rv
+                    if etype == "DELETED":
+                        present.discard((md.get("namespace"), md.get("name")))
+                    if not present or halt.is_set() or clock() > deadline:
+                        break
+            backoff = 0.5
+        except Gone:
+            continue  # resourceVersion expired: relist
+        except NotServed:
+            present.clear()  # the kind's API (CRD) is gone, and every object of it with it
+            return
+        except Exception:  # noqa: BLE001 - API restart, dropped connection: relist after a pause
+            halt.wait(min(backoff, max(0.0, deadline - clock())))
+            backoff = min(backoff * 2, 4)
+
+
+def wait_gone(kube: WaitKube, refs: list[Ref], timeout: float, stop: threading.Event | None = None,
+              clock: Callable[[], float] = time.monotonic) -> list[Ref]:
+    """Watch until every object in `refs` is deleted or `timeout` passes; returns those still present.
+
+    A deletion is seen when its DELETED event arrives (not at the next poll), so the wait ends within
+    the watch's latency of the slowest finalizer."""
+    stop = stop or threading.Event()
+    halt = threading.Event()
+    deadline = clock() + timeout
+    groups = gone_groups(refs)
+    threads = [threading.Thread(target=_watch_gone, args=(kube, key, members, deadline, halt, clock),
+                                name=f"gone-{key[1]}", daemon=True) for key, members in groups.items()]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            while t.is_alive() and clock() < deadline + STRAGGLER_GRACE and not stop.is_set():
+                t.join(0.2)  # short joins keep the main thread responsive to Ctrl-C
+    except BaseException:
+        halt.set()
+        raise
+    halt.set()  # a thread still inside a watch window ends with it (daemon); its answer is not waited for
+    left = set().union(*(set(m) for m in groups.values())) if groups else set()
+    return [r for r in refs if (r.namespace, r.name) in left]

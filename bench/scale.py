@@ -1,0 +1,123 @@
+"""Scale: `orch status`, `orch workflow list-namespaces` (and `orch workflow list` where it exists) with
+10 / 100 / 500 workflow namespaces holding two SonataFlows each (1,000 at 500), on one installed cluster.
+
+The namespaces are made of exactly the objects `orch workflow add-namespace` creates — built with
+orch's own pure functions (day2.namespaces: the Namespace with its label and mark, the three
+NetworkPolicies, the PostgreSQL Secret copy) and applied through orch's adapter with a bench
+User-Agent, so they are not counted as the measured commands' requests — plus two SonataFlows each
+with their serviceRef pointing at the platform's PostgreSQL namespace (complete, as add-namespace
+leaves them). The simulated SonataFlow operator reconciles them into Deployments and pods as the
+real one does, so status reads real workloads. Each step waits until every SonataFlow is Running
+before measuring.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+SF_API = "sonataflow.org/v1alpha08"
+STEPS = (10, 100, 500)
+WORKFLOWS_PER_NAMESPACE = 2
+
+
+def _kube(cluster):
+    from orchestrator_cli.kube.client import connect
+
+    kube = connect(str(cluster.kubeconfig))
+    kube.api_client.user_agent = "bench-populate"  # not orch/...: not counted
+    return kube
+
+
+def workflow(name: str, namespace: str, inst) -> dict:
+    return {"apiVersion": SF_API, "kind": "SonataFlow", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"flow": {"start": "hello", "states": []},
+                     "persistence": {"postgresql": {
+                         "secretRef": {"name": inst.postgres_secret, "userKey": inst.postgres_user_key,
+                                       "passwordKey": inst.postgres_password_key},
+                         "serviceRef": {"name": inst.postgres_service, "namespace": inst.postgres_namespace,
+                                        "port": 5432, "databaseName": inst.postgres_database,
+                                        "databaseSchema": name}}}}}
+
+
+def namespace_objects(kube, inst, namespace: str, source_secret: dict) -> list[dict]:
+    from orchestrator_cli.day2 import namespaces as wns
+
+    return [wns.desired_workflow_namespace(inst, namespace, None), *wns.desired_policies(inst, namespace),
+            wns.desired_secret(inst, source_secret, namespace),
+            *[workflow(f"wf-{i}", namespace, inst) for i in range(WORKFLOWS_PER_NAMESPACE)]]
+
+
+def populate(cluster, start: int, stop: int) -> float:
+    """Namespaces scale-<start>..scale-<stop-1>; returns the seconds it took until all workflows ran."""
+    from orchestrator_cli.generations.detect import detect
+    from orchestrator_cli.kube.client import Ref
+
+    kube = _kube(cluster)
+    inst = detect(kube)
+    source = kube.get(Ref("v1", "Secret", inst.postgres_secret, inst.workflow_namespace))
+    t0 = time.monotonic()
+
+    def make(i: int) -> None:
+        for obj in namespace_objects(kube, inst, f"scale-{i:03d}", source):
+            kube.apply(obj)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(make, range(start, stop)))
+    want = stop * WORKFLOWS_PER_NAMESPACE
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        flows, _ = kube.list(SF_API, "SonataFlow")
+        running = sum(1 for f in flows if any(c.get("type") == "Running" and c.get("status") == "True"
+                                              for c in (f.get("status") or {}).get("conditions") or []))
+        if running >= want:
+            return time.monotonic() - t0
+        time.sleep(2)
+    raise SystemExit(f"only {running} of {want} SonataFlows Running after 30 min")
+
+
+def commands(run_orch, cluster) -> dict[str, list[str]]:
+    out = {"status": ["status", "-o", "plain"], "workflow list-namespaces": ["workflow", "list-namespaces", "-o", "plain"]}
+    probe = run_orch(cluster, ["workflow", "list", "--help"])
+    if probe["exit"] == 0:  # `orch workflow list` (issue 10) is measured where it exists
+        out["workflow list"] = ["workflow", "list", "-o", "plain"]
+    return out
+
+
+def run(cluster, run_orch, log) -> dict:
+    """Measure each command at each step; the figures and their growth from the first to the last step."""
+    results: dict = {"steps": {}, "populate_s": {}}
+    done = 0
+    for n in STEPS:
+        log(f"scale: {n} workflow namespaces ({n * WORKFLOWS_PER_NAMESPACE} SonataFlows)")
+        results["populate_s"][n] = round(populate(cluster, done, n), 1)
+        done = n
+        per = {}
+        for name, args in commands(run_orch, cluster).items():
+            r = run_orch(cluster, args)
+            per[name] = r
+            log(f"  {name}: {r['wall_s']:.2f}s, {r['requests']} requests, exit {r['exit']}")
+        results["steps"][n] = per
+    first, last = results["steps"][STEPS[0]], results["steps"][STEPS[-1]]
+    results["growth"] = {name: {"requests": last[name]["requests"] - first[name]["requests"],
+                                "wall_ratio": round(last[name]["wall_s"] / max(first[name]["wall_s"], 1e-9), 2),
+                                "rss_mib": round(last[name]["peak_rss_mib"] - first[name]["peak_rss_mib"], 1)}
+                         for name in first if name in last}
+    return results
+
+
+def render(s: dict) -> list[str]:
+    steps = [int(k) for k in s["steps"]]
+    out = ["", f"### Scale: workflow namespaces with {WORKFLOWS_PER_NAMESPACE} SonataFlows each", "",
+           "| command | " + " | ".join(f"{n} ns: wall / requests / RSS" for n in steps) + " | growth 10 → 500 |",
+           "|---|" + "---|" * (len(steps) + 1)]
+    names = list(s["steps"][str(steps[0])] if str(steps[0]) in s["steps"] else s["steps"][steps[0]])
+    for name in names:
+        cells = []
+        for n in steps:
+            r = (s["steps"].get(str(n)) or s["steps"][n])[name]
+            cells.append(f"{r['wall_s']:.2f} s / {r['requests']} / {r['peak_rss_mib']:.0f} MiB (exit {r['exit']})")
+        g = s["growth"][name]
+        cells.append(f"requests {g['requests']:+d}, wall ×{g['wall_ratio']}, RSS {g['rss_mib']:+.0f} MiB")
+        out.append(f"| `orch {name}` | " + " | ".join(cells) + " |")
+    return out
