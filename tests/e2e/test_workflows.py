@@ -67,7 +67,9 @@ class Env:
         return out
 
     def orch_json(self, *args, code=0) -> dict:
-        return json.loads(self.run(*args, "-o", "json", code=code).stdout)
+        from tests.json_schemas import validate
+
+        return validate(args, self.run(*args, "-o", "json", code=code).stdout)  # and against its JSON Schema
 
     def helm(self, *args, code=0):
         return self.run(*args, code=code, cmd=str(self.cluster.bin_dir / "helm"))
