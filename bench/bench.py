@@ -18,10 +18,10 @@ import threading
 import time
 from pathlib import Path
 
-from tests.cluster.audit import AuditLog  # noqa: E402
-
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO))  # before the tests import: `python bench/bench.py` puts only bench/ on the path
+
+from tests.cluster.audit import AuditLog  # noqa: E402
 
 
 PY = sys.executable
@@ -221,7 +221,7 @@ def install_with_timings(cluster, *, kubectl_baseline: bool) -> dict:
 
 def scale_only() -> dict:
     """`make bench ARGS=--scale-only`: only the scale section, on its own installed cluster."""
-    from bench import scale
+    import scale  # bench/scale.py, next to this file (bench/ is on sys.path)
     from tests.cluster.harness import Cluster
 
     c = Cluster.start("openshift")
@@ -239,7 +239,7 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     if "--scale-only" in sys.argv[1:]:
-        from bench import scale
+        import scale  # bench/scale.py, next to this file (bench/ is on sys.path)
 
         result = scale_only()
         (OUT / "scale.json").write_text(json.dumps(result, indent=1, default=str))
@@ -317,7 +317,7 @@ def render(r: dict) -> str:
         out.append(f"| `orch {name}` | {c['exit']} | {c['wall_s']:.1f} s | {c['requests']} | {c['writes']} | "
                    f"{c['peak_rss_mib']:.0f} MiB |")
     if "scale" in r:
-        from bench import scale
+        import scale  # bench/scale.py, next to this file (bench/ is on sys.path)
 
         out += scale.render(r["scale"])
     return "\n".join(out) + "\n"

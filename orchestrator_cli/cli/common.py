@@ -13,6 +13,9 @@ import typer
 from orchestrator_cli.cli.completion import complete_context, complete_day2_output
 
 DAY2_OUTPUTS = ("table", "plain", "json")
+CONNECTION = "Connection"  # help panels (cli/help.py)
+OUTPUT = "Output"
+
 
 def _no_color(value: bool) -> bool:
     """--no-color: the same as NO_COLOR=1 (https://no-color.org), which rich and prompt_toolkit honour."""
@@ -24,11 +27,13 @@ def _no_color(value: bool) -> bool:
 
 
 NO_COLOR_OPTION = typer.Option(False, "--no-color", help="No colours in the output (also: env NO_COLOR).",
-                               callback=_no_color, is_eager=True, expose_value=False)
-KUBECONFIG_OPTION = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config).")
-CONTEXT_OPTION = typer.Option(None, "--context", help="Kubeconfig context to use.", autocompletion=complete_context)
-OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="table (terminal default), plain or json.",
-                             autocompletion=complete_day2_output)
+                               callback=_no_color, is_eager=True, expose_value=False, rich_help_panel=OUTPUT)
+KUBECONFIG_OPTION = typer.Option(None, "--kubeconfig", metavar="FILE", rich_help_panel=CONNECTION,
+                                 help="Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config).")
+CONTEXT_OPTION = typer.Option(None, "--context", metavar="NAME", help="Kubeconfig context to use.",
+                              autocompletion=complete_context, rich_help_panel=CONNECTION)
+OUTPUT_OPTION = typer.Option(None, "--output", "-o", metavar="FORMAT", help="table (terminal default), plain or json.",
+                             autocompletion=complete_day2_output, rich_help_panel=OUTPUT)
 
 
 def run_day2(action, output: Optional[str], *, output_flag: str = "-o/--output", **kw) -> None:

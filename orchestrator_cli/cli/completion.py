@@ -63,16 +63,7 @@ def _complete_shell(incomplete: str) -> list[str]:
 def completion_command(
     shell: str = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish.", autocompletion=_complete_shell),
 ) -> None:
-    """Print the shell completion script for SHELL (commands, options, kubeconfig contexts, namespaces).
-
-    Examples:
-
-      source <(orch completion bash)
-
-      orch completion zsh > "${fpath[1]}/_orch"
-
-      orch completion fish > ~/.config/fish/completions/orch.fish
-    """
+    """Print the shell completion script for SHELL (commands, options, kubeconfig contexts, namespaces)."""
     if shell not in SHELLS:
         typer.echo(f"error: unsupported shell {shell!r}; choose one of {', '.join(SHELLS)}", err=True)
         raise typer.Exit(2)
@@ -143,4 +134,7 @@ def complete_new_workflow_namespace(ctx: typer.Context, incomplete: str) -> list
 
 
 def register(app: typer.Typer) -> None:
-    app.command("completion")(completion_command)
+    from orchestrator_cli.cli.help import manual
+
+    manual(app, "completion", completion_command, "source <(orch completion bash)",
+           'orch completion zsh > "${fpath[1]}/_orch"', "orch completion fish > ~/.config/fish/completions/orch.fish")

@@ -24,7 +24,7 @@ def status_command(
     output: Optional[str] = OUTPUT_OPTION,
     no_color: bool = NO_COLOR_OPTION,
     wait: bool = typer.Option(False, "--wait", help="Wait until everything is healthy (or the timeout passes)."),
-    timeout: float = typer.Option(300, "--timeout", help="Seconds --wait may take."),
+    timeout: float = typer.Option(300, "--timeout", metavar="SECONDS", help="Seconds --wait may take."),
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:
@@ -49,7 +49,7 @@ def cleanup_command(
     purge_knative: bool = typer.Option(False, "--purge-knative", help="With --purge: knative CRDs too."),
     force_finalizers: bool = typer.Option(False, "--force-finalizers",
                                           help="Remove finalizers of objects still present after the timeout."),
-    timeout: float = typer.Option(300, "--timeout", help="Seconds each phase may take before cleanup reports "
+    timeout: float = typer.Option(300, "--timeout", metavar="SECONDS", help="Seconds each phase may take before cleanup reports "
                                                          "what blocks it."),
     output: Optional[str] = OUTPUT_OPTION,
     no_color: bool = NO_COLOR_OPTION,
@@ -71,5 +71,10 @@ def cleanup_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("status")(status_command)
-    app.command("cleanup")(cleanup_command)
+    from orchestrator_cli.cli.help import manual
+
+    manual(app, "status", status_command, "orch status", "orch status --wait --timeout 600   # until healthy",
+           "orch status -o json | jq -r '.summary.problems[]'")
+    manual(app, "cleanup", cleanup_command, "orch cleanup --dry-run                 # exactly what would go",
+           "orch cleanup --include-workflows --yes",
+           "orch cleanup --yes --delete-data --purge   # also the PostgreSQL data and the operators' CRDs")

@@ -11,10 +11,10 @@ from orchestrator_cli.cli.completion import complete_day2_output
 
 
 def support_bundle_command(
-    file: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE.tar.gz",
+    file: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE.tar.gz", rich_help_panel="Output",
                                        help="Where to write the archive (default: orch-support-DATE-TIME.tar.gz "
                                             "here); an existing file is never overwritten."),
-    report: Optional[str] = typer.Option(None, "--format", metavar="FORMAT",
+    report: Optional[str] = typer.Option(None, "--format", metavar="FORMAT", rich_help_panel="Output",
                                          help="How to print the report: table (terminal default), plain or json.",
                                          autocompletion=complete_day2_output),
     no_color: bool = NO_COLOR_OPTION,
@@ -26,12 +26,6 @@ def support_bundle_command(
     and CSVs, Deployments/StatefulSets/Pods with their conditions, recent Events, NetworkPolicies, `orch
     status -o json`, and pod logs where the API serves them. Every Secret value and every known secret is
     redacted. Read-only: nothing on the cluster is written (docs/support-bundle.md).
-
-    \b
-    Examples:
-      orch support-bundle
-      orch support-bundle -o /tmp/case-01234.tar.gz --context prod
-      orch support-bundle --format json | jq .summary.file
     """
     from orchestrator_cli.support.bundle import support_bundle
 
@@ -39,4 +33,8 @@ def support_bundle_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("support-bundle")(support_bundle_command)
+    from orchestrator_cli.cli.help import manual
+
+    manual(app, "support-bundle", support_bundle_command, "orch support-bundle",
+           "orch support-bundle -o /tmp/case-01234.tar.gz --context prod",
+           "orch support-bundle --format json | jq -r .summary.file")

@@ -29,12 +29,6 @@ def version_command(
     """The orch version and, when the cluster is reachable, the Kubernetes/OpenShift version, the installed
     Orchestrator generation, each operator's Subscription and CSV, and the Backstage image. Exit 0 even when
     the cluster is unreachable (the reason is printed).
-
-    \b
-    Examples:
-      orch version
-      orch version -o json --context prod
-      orch version --client
     """
     from orchestrator_cli.day2.version import version
 
@@ -42,4 +36,7 @@ def version_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("version")(version_command)
+    from orchestrator_cli.cli.help import manual
+
+    manual(app, "version", version_command, "orch version", "orch version -o json --context prod",
+           "orch version --client              # no cluster contact")

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from orchestrator_cli.cli.completion import complete_new_workflow_namespace, complete_workflow_namespace
+from orchestrator_cli.cli.help import ManualCommand, examples
 from orchestrator_cli.cli.common import (
     CONTEXT_OPTION,
     KUBECONFIG_OPTION,
@@ -24,7 +25,10 @@ workflow_app = typer.Typer(name="workflow", help="Workflows and workflow namespa
                            add_completion=False, rich_markup_mode=None)
 
 
-@workflow_app.command("add-namespace")
+@workflow_app.command("add-namespace", cls=ManualCommand, epilog=examples(
+    "orch workflow add-namespace team-a",
+    "orch workflow add-namespace team-a --dry-run -o json",
+    "orch workflow add-namespace team-a --no-patch-workflows"))
 def add_namespace(
     namespace: str = typer.Argument(..., metavar="NS", help="Namespace to enable for workflows (created if missing).",
                                     autocompletion=complete_new_workflow_namespace),
@@ -43,7 +47,9 @@ def add_namespace(
         context=context)
 
 
-@workflow_app.command("list-namespaces")
+@workflow_app.command("list-namespaces", cls=ManualCommand, epilog=examples(
+    "orch workflow list-namespaces",
+    "orch workflow list-namespaces -o json | jq -r '.summary.namespaces[] | select(.complete | not) | .namespace'"))
 def list_namespaces(
     output: Optional[str] = OUTPUT_OPTION,
     no_color: bool = NO_COLOR_OPTION,
@@ -56,7 +62,9 @@ def list_namespaces(
     run_day2(run, output, kubeconfig=kubeconfig, context=context)
 
 
-@workflow_app.command("remove-namespace")
+@workflow_app.command("remove-namespace", cls=ManualCommand, epilog=examples(
+    "orch workflow remove-namespace team-a --dry-run",
+    "orch workflow remove-namespace team-a --yes   # also deletes team-a if orch created it"))
 def remove_namespace(
     namespace: str = typer.Argument(..., metavar="NS", help="Workflow namespace to disable.",
                                     autocompletion=complete_workflow_namespace),
