@@ -36,7 +36,13 @@ OUTPUT_OPTION = typer.Option(None, "--output", "-o", metavar="FORMAT", help="tab
                              autocompletion=complete_day2_output, rich_help_panel=OUTPUT)
 
 
-def run_day2(action, output: Optional[str], *, output_flag: str = "-o/--output", **kw) -> None:
+ALL_OPTION = typer.Option(False, "--all", rich_help_panel=OUTPUT,
+                          help="List every workflow namespace and workflow (past 20, only those not ok are shown "
+                               "and the rest counted; -o json always has all).")
+
+
+def run_day2(action, output: Optional[str], *, output_flag: str = "-o/--output", show_all: bool = False,
+             **kw) -> None:
     from orchestrator_cli.cli.main import _run
     from orchestrator_cli.core.errors import InputError
     from orchestrator_cli.report.day2 import make_reporter
@@ -48,7 +54,13 @@ def run_day2(action, output: Optional[str], *, output_flag: str = "-o/--output",
 
     opts = Day2Options(kubeconfig=kw.pop("kubeconfig", None), context=kw.pop("context", None), output=output,
                        dry_run=kw.pop("dry_run", False), extra=kw)
-    _run(action, opts, output, reporter_factory=make_reporter)
+    def reporter_factory(out):
+        reporter = make_reporter(out)
+        if show_all:
+            reporter.list_limit = None
+        return reporter
+
+    _run(action, opts, output, reporter_factory=reporter_factory)
 
 
 def terminal_confirm():

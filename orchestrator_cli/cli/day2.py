@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from orchestrator_cli.cli.common import (
+    ALL_OPTION,
     CONTEXT_OPTION,
     KUBECONFIG_OPTION,
     NO_COLOR_OPTION,
@@ -25,6 +26,7 @@ def status_command(
     no_color: bool = NO_COLOR_OPTION,
     wait: bool = typer.Option(False, "--wait", help="Wait until everything is healthy (or the timeout passes)."),
     timeout: float = typer.Option(300, "--timeout", metavar="SECONDS", help="Seconds --wait may take."),
+    show_all: bool = ALL_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:
@@ -35,7 +37,7 @@ def status_command(
     if timeout <= 0:
         typer.echo("error: --timeout must be positive", err=True)
         raise typer.Exit(2)
-    run_day2(status, output, wait=wait, timeout=timeout, kubeconfig=kubeconfig, context=context)
+    run_day2(status, output, show_all=show_all, wait=wait, timeout=timeout, kubeconfig=kubeconfig, context=context)
 
 
 def cleanup_command(

@@ -191,7 +191,7 @@ def check(
     if not pre:  # `orch check` without --pre is `orch status`
         from orchestrator_cli.cli.day2 import status_command
 
-        status_command(output=output, wait=False, timeout=300, kubeconfig=kubeconfig, context=context)
+        status_command(output=output, wait=False, timeout=300, show_all=False, kubeconfig=kubeconfig, context=context)
         return
     if output == "yaml":
         typer.echo("error: -o yaml is for `orch install --dry-run`", err=True)

@@ -13,6 +13,7 @@ import typer
 from orchestrator_cli.cli.completion import complete_new_workflow_namespace, complete_workflow_namespace
 from orchestrator_cli.cli.help import ManualCommand, examples
 from orchestrator_cli.cli.common import (
+    ALL_OPTION,
     CONTEXT_OPTION,
     KUBECONFIG_OPTION,
     NO_COLOR_OPTION,
@@ -51,6 +52,7 @@ def add_namespace(
     "orch workflow list-namespaces",
     "orch workflow list-namespaces -o json | jq -r '.summary.namespaces[] | select(.complete | not) | .namespace'"))
 def list_namespaces(
+    show_all: bool = ALL_OPTION,
     output: Optional[str] = OUTPUT_OPTION,
     no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
@@ -59,7 +61,7 @@ def list_namespaces(
     """Workflow namespaces and whether each is complete (label, policies, secret, workflow serviceRefs)."""
     from orchestrator_cli.day2.namespaces import list_namespaces as run
 
-    run_day2(run, output, kubeconfig=kubeconfig, context=context)
+    run_day2(run, output, show_all=show_all, kubeconfig=kubeconfig, context=context)
 
 
 @workflow_app.command("remove-namespace", cls=ManualCommand, epilog=examples(

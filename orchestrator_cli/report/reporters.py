@@ -21,6 +21,33 @@ def colour_disabled() -> bool:
     return os.environ.get("NO_COLOR", "") != ""
 
 
+# Checks of these categories come in the hundreds on a large cluster (one per workflow namespace and
+# workflow): past LIST_LIMIT of them, the terminal shows the ones that are not ok and counts the rest
+# (`--all` lists every one; JSON always has all).
+COLLAPSIBLE = {"workflow-namespaces": "workflow namespace(s)", "workflows": "workflow(s)"}
+LIST_LIMIT = 20
+
+
+def shown_checks(checks: list[dict], limit: int | None) -> tuple[list[dict], dict[str, int]]:
+    """The checks a terminal shows, in order, and per collapsible category how many ok ones were left out (pure)."""
+    collapsible = [c for c in checks if c["category"] in COLLAPSIBLE]
+    if limit is None or len(collapsible) <= limit:
+        return list(checks), {}
+    hidden: dict[str, int] = {}
+    shown = []
+    for c in checks:
+        if c["category"] in COLLAPSIBLE and c["status"] in ("ok", "skipped"):
+            hidden[c["category"]] = hidden.get(c["category"], 0) + 1
+        else:
+            shown.append(c)
+    return shown, hidden
+
+
+def hidden_line(hidden: dict[str, int]) -> str:
+    return ("… and " + ", ".join(f"{n} more {COLLAPSIBLE[k]} ok" for k, n in hidden.items())
+            + " (--all lists them)")
+
+
 ICONS = {"ok": "✓", "warning": "‼", "failed": "✗", "skipped": "-"}
 WAIT_ICONS = {"ready": "✓", "failed": "✗", "timeout": "✗", "waiting": "…"}
 
@@ -29,6 +56,7 @@ class BaseReporter:
     """Collects everything (for JSON and for tests); subclasses decide what to print."""
 
     checks_title = "Pre-flight checks"
+    list_limit: int | None = LIST_LIMIT  # None: --all
 
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None):
         self.out = out or sys.stdout
@@ -47,6 +75,10 @@ class BaseReporter:
 
     def checks_done(self) -> None:
         pass
+
+    def headline(self, text: str) -> None:
+        """The one-line verdict that comes before a long list of checks (status, list-namespaces)."""
+        self.headline_text = REDACT(text)
 
     def step_started(self, step_id: str, title: str) -> None:
         self.steps.append({"id": step_id, "title": title, "changes": [], "ok": None})
@@ -121,6 +153,25 @@ class PlainReporter(BaseReporter):
     def check_result(self, result) -> None:
         super().check_result(result)
         d = result.to_dict()
+        if d["category"] in COLLAPSIBLE and self.list_limit is not None:
+            return  # printed at checks_done, collapsed when there are many
+        self._print_check(d)
+
+    def checks_done(self) -> None:
+        if self.list_limit is None:
+            return
+        pending = [c for c in self.checks if c["category"] in COLLAPSIBLE]
+        shown, hidden = shown_checks(pending, self.list_limit)
+        for d in shown:
+            self._print_check(d)
+        if hidden:
+            self._line(hidden_line(hidden))
+
+    def headline(self, text: str) -> None:
+        super().headline(text)
+        self._line(text)
+
+    def _print_check(self, d: dict) -> None:
         tag = {"ok": "ok", "warning": "WARN", "failed": "FAIL", "skipped": "skip"}[d["status"]]
         self._line(f"[{tag}] {d['id']}: {d['description']}" + (f" — {d['message']}" if d["message"] else ""))
         for detail in d["details"]:
@@ -222,7 +273,10 @@ class RichReporter(PlainReporter):
         table.add_column("check")
         table.add_column("result")
         styles = {"ok": "green", "warning": "yellow", "failed": "red", "skipped": "dim"}
-        for d in self.checks:
+        shown, hidden = shown_checks(self.checks, self.list_limit)
+        if hidden:
+            table.caption = hidden_line(hidden)
+        for d in shown:
             body = d["message"] or d["description"]
             if d["details"]:
                 body += "\n" + "\n".join(f"- {x}" for x in d["details"])

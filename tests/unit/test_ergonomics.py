@@ -255,3 +255,58 @@ def test_no_color_flag_sets_no_color_for_everything_after_it(args, monkeypatch):
     runner.invoke(app, args)
     assert os.environ.get("NO_COLOR") == "1"
     monkeypatch.delenv("NO_COLOR")
+
+
+# -- long lists: summary line first, the rest collapsed past LIST_LIMIT unless --all -------------------------
+
+def _results(n_ok: int, n_bad: int):
+    from orchestrator_cli.health.checks import Check, CheckFailed, run_checks
+
+    def bad(_c):
+        raise CheckFailed("incomplete")
+
+    checks = [Check(id="operator", description="operator", hint="", run=lambda _c: "Succeeded", category="components")]
+    checks += [Check(id=f"namespace/ok-{i}", description="ns", hint="", run=lambda _c: "complete",
+                     category="workflow-namespaces") for i in range(n_ok)]
+    checks += [Check(id=f"namespace/bad-{i}", description="ns", hint="add it", run=bad, category="workflow-namespaces")
+               for i in range(n_bad)]
+
+    class Keep:
+        def __init__(self):
+            self.results = []
+
+        def check_result(self, r):
+            self.results.append(r)
+
+    keep = Keep()
+    run_checks(checks, None, keep)
+    return keep.results
+
+
+@pytest.mark.parametrize("limit, shown_ok", [(20, 0), (None, 30)])
+def test_plain_status_shows_the_headline_first_and_collapses_ok_namespaces(limit, shown_ok):
+    from orchestrator_cli.report.reporters import PlainReporter
+
+    out = io.StringIO()
+    rep = PlainReporter(out)
+    rep.list_limit = limit
+    rep.headline("Orchestrator 1.3: UNHEALTHY (2 of 33 checks failed)")
+    for r in _results(30, 2):
+        rep.check_result(r)
+    rep.checks_done()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Orchestrator 1.3: UNHEALTHY")
+    assert "[ok] operator: operator — Succeeded" in lines
+    assert sum("namespace/bad-" in line for line in lines) == 2  # what is wrong is always shown
+    assert sum("namespace/ok-" in line for line in lines) == shown_ok
+    assert ("… and 30 more workflow namespace(s) ok (--all lists them)" in lines) == (limit is not None)
+    assert len(rep.checks) == 33  # JSON keeps everything
+
+
+def test_a_short_list_is_never_collapsed():
+    from orchestrator_cli.report.reporters import shown_checks
+
+    checks = [r.to_dict() for r in _results(5, 1)]
+    assert shown_checks(checks, 20) == (checks, {})
+    shown, hidden = shown_checks([r.to_dict() for r in _results(25, 1)], 20)
+    assert len(shown) == 2 and hidden == {"workflow-namespaces": 25}
