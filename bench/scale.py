@@ -84,8 +84,25 @@ def commands(run_orch, cluster) -> dict[str, list[str]]:
     return out
 
 
+def add_nodes(cluster, count: int = 3, pods: int = 500) -> None:
+    """More kwok nodes, with room for the workflow pods (the harness's three take 110 pods each)."""
+    kube = _kube(cluster)
+    for i in range(count):
+        name = f"kwok-scale-{i}"
+        kube.create({"apiVersion": "v1", "kind": "Node",
+                     "metadata": {"name": name, "annotations": {"node.alpha.kubernetes.io/ttl": "0",
+                                                                "kwok.x-k8s.io/node": "fake"},
+                                  "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+                                             "kubernetes.io/arch": "amd64", "type": "kwok"}},
+                     "status": {"capacity": {"cpu": "1000", "memory": "4Ti", "pods": str(pods),
+                                             "ephemeral-storage": "10Ti"},
+                                "allocatable": {"cpu": "1000", "memory": "4Ti", "pods": str(pods),
+                                                "ephemeral-storage": "10Ti"}}})
+
+
 def run(cluster, run_orch, log) -> dict:
     """Measure each command at each step; the figures and their growth from the first to the last step."""
+    add_nodes(cluster)
     results: dict = {"steps": {}, "populate_s": {}}
     done = 0
     for n in STEPS:
