@@ -2,7 +2,7 @@
 10 / 100 / 500 workflow namespaces holding two SonataFlows each (1,000 at 500), on one installed cluster.
 
 The namespaces are made of exactly the objects `orch workflow add-namespace` creates — built with
-orch's own pure functions (day2.namespaces: the Namespace with its label and mark, the three
+orch's own pure functions (day2.ns_desired: the Namespace with its label and mark, the three
 NetworkPolicies, the PostgreSQL Secret copy) and applied through orch's adapter with a bench
 User-Agent, so they are not counted as the measured commands' requests — plus two SonataFlows each
 with their serviceRef pointing at the platform's PostgreSQL namespace (complete, as add-namespace
@@ -41,7 +41,7 @@ def workflow(name: str, namespace: str, inst) -> dict:
 
 
 def namespace_objects(kube, inst, namespace: str, source_secret: dict) -> list[dict]:
-    from orchestrator_cli.day2 import namespaces as wns
+    from orchestrator_cli.day2 import ns_desired as wns
 
     return [wns.desired_workflow_namespace(inst, namespace, None), *wns.desired_policies(inst, namespace),
             wns.desired_secret(inst, source_secret, namespace),

@@ -50,7 +50,7 @@ def run_day2(action, output: Optional[str], *, output_flag: str = "-o/--output",
     if output is not None and output not in DAY2_OUTPUTS:
         typer.echo(f"error: {output_flag} must be one of {', '.join(DAY2_OUTPUTS)}", err=True)
         raise typer.Exit(InputError.exit_code)
-    from orchestrator_cli.day2.namespaces import Day2Options
+    from orchestrator_cli.day2.common import Day2Options
 
     opts = Day2Options(kubeconfig=kw.pop("kubeconfig", None), context=kw.pop("context", None), output=output,
                        dry_run=kw.pop("dry_run", False), extra=kw)

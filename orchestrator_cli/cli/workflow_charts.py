@@ -25,7 +25,7 @@ TIMEOUT_OPTION = typer.Option(None, "--timeout", help="Seconds to wait for the w
 def _run(action, output: Optional[str], allowed: tuple[str, ...], dry_run: bool = False, **kw) -> None:
     from orchestrator_cli.cli.main import _run as run
     from orchestrator_cli.core.errors import InputError
-    from orchestrator_cli.day2.namespaces import Day2Options
+    from orchestrator_cli.day2.common import Day2Options
     from orchestrator_cli.report.workflows import make_reporter
 
     if output is not None and output not in allowed:

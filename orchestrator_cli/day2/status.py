@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from orchestrator_cli.core.ownership import is_managed
-from orchestrator_cli.day2.namespaces import SONATAFLOW_API, NamespaceReport, assess_all, namespace_check
+from orchestrator_cli.day2.ns_assess import NamespaceReport, assess_all, namespace_check
+from orchestrator_cli.day2.ns_desired import SONATAFLOW_API
 from orchestrator_cli.generations.detect import Installation
 from orchestrator_cli.health import readiness
 from orchestrator_cli.health.checks import Check, CheckFailed, CheckResult, Skip, run_checks
@@ -360,7 +361,7 @@ def summary(snapshot: Snapshot, results: list[CheckResult]) -> dict:
 
 def status(opts, reporter) -> None:
     from orchestrator_cli.core.errors import Unhealthy
-    from orchestrator_cli.day2.namespaces import _connect
+    from orchestrator_cli.day2.common import _connect
     from orchestrator_cli.generations.detect import detect
     from orchestrator_cli.health.waiter import WaitItem, wait_all
 

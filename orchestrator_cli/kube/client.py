@@ -2,7 +2,7 @@
 
 Every call goes through `Kube`, which adds bounded retries on transient failures (connection
 refused/reset, 5xx, 429, timeouts), so an API server restart mid-install is ridden out.
-Resources come from a static table (no discovery round-trips); requests use the official
+Resources come from a static table (kube/resources.py: no discovery round-trips); requests use the official
 client's DynamicClient (server-side apply with field manager "orch").
 The kubernetes package is imported here only, and lazily by callers.
 """
@@ -12,203 +12,38 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from typing import Iterator
 
-import urllib3
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
-from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic import DynamicClient
-from kubernetes.dynamic.exceptions import DynamicApiError
 from kubernetes.dynamic.resource import Resource
 from tenacity import Retrying, retry_if_exception, wait_exponential
 
 from orchestrator_cli import __version__
 from orchestrator_cli.core.errors import ClusterUnreachable, StepFailed
+from orchestrator_cli.kube.api_errors import (  # noqa: F401 - re-exported
+    HICCUP_BUDGET,
+    HICCUP_MESSAGES,
+    TRANSIENT_STATUS,
+    _status,
+    _tls_eof,
+    _tls_failure,
+    describe_api_error,
+    describe_connection_error,
+    is_transient,
+    server_hiccup,
+)
+from orchestrator_cli.kube.resources import RESOURCES, Gone, LogUnavailable, NotServed, Ref  # noqa: F401 - re-exported
 
 FIELD_MANAGER = "orch"
 USER_AGENT = f"orch/{__version__}"
 log = logging.getLogger("orch.kube")
 
-# (apiVersion, kind) -> (plural, namespaced)
-RESOURCES: dict[tuple[str, str], tuple[str, bool]] = {
-    ("v1", "Namespace"): ("namespaces", False),
-    ("v1", "Secret"): ("secrets", True),
-    ("v1", "Service"): ("services", True),
-    ("v1", "ServiceAccount"): ("serviceaccounts", True),
-    ("v1", "ConfigMap"): ("configmaps", True),
-    ("v1", "Pod"): ("pods", True),
-    ("v1", "Event"): ("events", True),
-    ("v1", "Node"): ("nodes", False),
-    ("v1", "PersistentVolumeClaim"): ("persistentvolumeclaims", True),
-    ("apps/v1", "Deployment"): ("deployments", True),
-    ("apps/v1", "StatefulSet"): ("statefulsets", True),
-    ("discovery.k8s.io/v1", "EndpointSlice"): ("endpointslices", True),
-    ("storage.k8s.io/v1", "StorageClass"): ("storageclasses", False),
-    ("networking.k8s.io/v1", "NetworkPolicy"): ("networkpolicies", True),
-    ("coordination.k8s.io/v1", "Lease"): ("leases", True),
-    ("rbac.authorization.k8s.io/v1", "ClusterRole"): ("clusterroles", False),
-    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): ("clusterrolebindings", False),
-    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): ("customresourcedefinitions", False),
-    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): ("selfsubjectaccessreviews", False),
-    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): ("selfsubjectrulesreviews", False),
-    ("config.openshift.io/v1", "ClusterVersion"): ("clusterversions", False),
-    ("config.openshift.io/v1", "Ingress"): ("ingresses", False),
-    ("route.openshift.io/v1", "Route"): ("routes", True),
-    ("operators.coreos.com/v1alpha1", "Subscription"): ("subscriptions", True),
-    ("operators.coreos.com/v1alpha1", "InstallPlan"): ("installplans", True),
-    ("operators.coreos.com/v1alpha1", "ClusterServiceVersion"): ("clusterserviceversions", True),
-    ("operators.coreos.com/v1alpha1", "CatalogSource"): ("catalogsources", True),
-    ("operators.coreos.com/v1", "OperatorGroup"): ("operatorgroups", True),
-    ("packages.operators.coreos.com/v1", "PackageManifest"): ("packagemanifests", True),
-    ("rhdh.redhat.com/v1alpha1", "Orchestrator"): ("orchestrators", True),
-    ("rhdh.redhat.com/v1alpha2", "Orchestrator"): ("orchestrators", True),
-    ("rhdh.redhat.com/v1alpha3", "Orchestrator"): ("orchestrators", True),
-    ("rhdh.redhat.com/v1alpha1", "Backstage"): ("backstages", True),
-    ("rhdh.redhat.com/v1alpha2", "Backstage"): ("backstages", True),
-    ("operator.knative.dev/v1beta1", "KnativeServing"): ("knativeservings", True),
-    ("operator.knative.dev/v1beta1", "KnativeEventing"): ("knativeeventings", True),
-    ("sonataflow.org/v1alpha08", "SonataFlowPlatform"): ("sonataflowplatforms", True),
-    ("sonataflow.org/v1alpha08", "SonataFlowClusterPlatform"): ("sonataflowclusterplatforms", False),
-    ("sonataflow.org/v1alpha08", "SonataFlow"): ("sonataflows", True),
-    ("argoproj.io/v1beta1", "ArgoCD"): ("argocds", True),
-    ("argoproj.io/v1alpha1", "ArgoCD"): ("argocds", True),
-    ("argoproj.io/v1alpha1", "AppProject"): ("appprojects", True),
-    ("tekton.dev/v1", "Task"): ("tasks", True),
-    ("tekton.dev/v1", "Pipeline"): ("pipelines", True),
-}
-
-TRANSIENT_STATUS = {429, 502, 503, 504}  # not 500 in general: SSA schema errors come back as 500
-# 500s that a restarting control plane gives for a moment: a just-started API server whose Service IP
-# allocator has not loaded its ServiceCIDRs yet ("range is full"), an etcd leader election. Retried,
-# but only briefly: the same words from a really full range or a broken etcd must not take the
-# whole retry budget to surface.
-HICCUP_MESSAGES = ("failed to allocate a serviceIP", "etcdserver: leader changed", "etcdserver: request timed out")
-HICCUP_BUDGET = 20.0
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0  # one request's silence; a hung (not dead) API server must not hang orch
 SHORT_BUDGET = 5.0  # diagnostics and releasing the lock on the way out: never worth a long wait
-
-
-@dataclass(frozen=True)
-class Ref:
-    api_version: str
-    kind: str
-    name: str
-    namespace: str | None = None
-
-    def __str__(self) -> str:
-        where = f" in {self.namespace}" if self.namespace else ""
-        return f"{self.kind} {self.name}{where}"
-
-    @classmethod
-    def of(cls, obj: dict) -> "Ref":
-        md = obj.get("metadata") or {}
-        return cls(obj["apiVersion"], obj["kind"], md["name"], md.get("namespace"))
-
-
-class NotServed(Exception):
-    """The API (CRD) for a kind is not served (yet)."""
-
-
-class Gone(Exception):
-    """A watch resourceVersion expired (HTTP 410): relist."""
-
-
-class LogUnavailable(Exception):
-    """The API server did not serve a container's log (no node to proxy to, container not started, no rights)."""
-
-
-def _status(exc: BaseException) -> int | None:
-    status = getattr(exc, "status", None)
-    return int(status) if isinstance(status, int) or (isinstance(status, str) and status.isdigit()) else None
-
-
-def _tls_failure(exc: BaseException) -> bool:
-    import ssl
-
-    reason = getattr(exc, "reason", None)
-    return isinstance(exc, (ssl.SSLError, urllib3.exceptions.SSLError)) or isinstance(
-        reason, (ssl.SSLError, urllib3.exceptions.SSLError))
-
-
-def _tls_eof(exc: BaseException) -> bool:
-    """The server (or a load balancer in front of it) closed the connection during or right after the
-    TLS handshake: an API server going away or starting up, not a certificate problem."""
-    import ssl
-
-    seen: list[BaseException] = []
-    todo: list = [exc]
-    while todo and len(seen) < 8:
-        e = todo.pop()
-        if not isinstance(e, BaseException) or any(e is s for s in seen):
-            continue
-        seen.append(e)
-        if isinstance(e, (ssl.SSLEOFError, ssl.SSLZeroReturnError)) or "UNEXPECTED_EOF" in str(e):
-            return True
-        todo.extend([getattr(e, "reason", None), e.__cause__, e.__context__, *e.args])
-    return False
-
-
-def server_hiccup(exc: BaseException) -> bool:
-    """An HTTP 500 from a control plane that is still coming up (see HICCUP_MESSAGES)."""
-    if _status(exc) != 500:
-        return False
-    text = describe_api_error(exc)
-    return any(m in text for m in HICCUP_MESSAGES)
-
-
-def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, (DynamicApiError, ApiException)):
-        return _status(exc) in TRANSIENT_STATUS or server_hiccup(exc)
-    if _tls_eof(exc):  # e.g. "EOF occurred in violation of protocol" while the API server restarts
-        return True
-    if _tls_failure(exc):  # a wrong CA or certificate does not fix itself
-        return False
-    return isinstance(exc, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError))
-
-
-def describe_connection_error(exc: BaseException) -> str:
-    """Why a request never got an HTTP answer, in a few words (not urllib3's retry wrapper name)."""
-    if _tls_eof(exc):
-        return "connection closed during the TLS handshake"
-    if _tls_failure(exc):
-        text = str(getattr(exc, "reason", None) or exc)
-        if "CERTIFICATE_VERIFY_FAILED" in text:
-            return "TLS verification failed (does the kubeconfig's certificate-authority match the server?)"
-        if "PEM" in text or "KEY_VALUES_MISMATCH" in text:
-            return "the kubeconfig's client certificate or key is not a valid PEM pair"
-        return "TLS handshake failed"
-    reason = getattr(exc, "reason", None) or exc
-    text = str(reason).lower()
-    if "refused" in text:
-        return "connection refused"
-    if isinstance(reason, urllib3.exceptions.ReadTimeoutError) or "read timed out" in text:
-        return "no answer (read timed out): the API server is hung or overloaded"
-    if "timed out" in text or isinstance(reason, TimeoutError):
-        return "connection timed out"
-    if "name or service not known" in text or "nodename nor servname" in text or "resolution" in text:
-        return "host name not found"
-    return reason.__class__.__name__
-
-
-def describe_api_error(exc: BaseException) -> str:
-    """One line from an API error: the server's message, never the request body."""
-    status = _status(exc)
-    body = getattr(exc, "body", None) or getattr(exc, "summary", lambda: "")()
-    msg = ""
-    if isinstance(body, (bytes, str)):
-        import json
-
-        try:
-            msg = json.loads(body).get("message", "")
-        except (ValueError, AttributeError):
-            msg = ""
-    if not msg:
-        msg = getattr(exc, "reason", None) or exc.__class__.__name__
-    return f"HTTP {status}: {msg}" if status else str(msg)
 
 
 def _raw(_client, data):

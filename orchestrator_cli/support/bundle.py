@@ -43,7 +43,7 @@ def _target(opts):
 
 
 def support_bundle(opts, reporter) -> None:
-    from orchestrator_cli.day2.namespaces import _connect
+    from orchestrator_cli.day2.common import _connect
     from orchestrator_cli.generations.detect import detect_optional
 
     target = _target(opts)  # bad input: one line, before connecting, nothing written

@@ -107,7 +107,7 @@ def foreign_owner(live: dict | None, name: str) -> str | None:
 
 def _namespace_plan(kube, inst, namespace: str):
     """None when `namespace` is already the platform's workflow namespace, else add-namespace's plan."""
-    from orchestrator_cli.day2.namespaces import plan_add
+    from orchestrator_cli.day2.ns_plan import plan_add
 
     if namespace == inst.workflow_namespace:
         return None
@@ -149,7 +149,8 @@ def wait_for(kube, name: str, namespace: str, timeout: float, reporter) -> None:
 
 def deploy(opts: DeployOptions, reporter) -> None:
     from orchestrator_cli.core.validation import validate_namespace
-    from orchestrator_cli.day2.namespaces import Day2Options, _connect, apply_plan
+    from orchestrator_cli.day2.common import Day2Options, _connect
+    from orchestrator_cli.day2.ns_plan import apply_plan
     from orchestrator_cli.generations.detect import detect
     from orchestrator_cli.kube.lock import InstallLock
 

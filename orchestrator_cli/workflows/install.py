@@ -158,7 +158,7 @@ def wait_items(objects: list[dict], namespace: str, timeout: float) -> list[Wait
 
 def _namespace_plan(kube, inst: Installation, namespace: str):
     """The add-namespace plan for a namespace that is not the platform's (None for the platform's)."""
-    from orchestrator_cli.day2.namespaces import plan_add
+    from orchestrator_cli.day2.ns_plan import plan_add
 
     return None if namespace == inst.workflow_namespace else plan_add(kube, inst, namespace)
 
@@ -195,8 +195,9 @@ def _backstage_url(kube, inst: Installation) -> str | None:
 
 
 def install(opts, reporter) -> None:
-    """The command (opts: day2.namespaces.Day2Options; opts.extra holds the install flags)."""
-    from orchestrator_cli.day2.namespaces import _connect, apply_plan, plan_add
+    """The command (opts: day2.common.Day2Options; opts.extra holds the install flags)."""
+    from orchestrator_cli.day2.common import _connect
+    from orchestrator_cli.day2.ns_plan import apply_plan, plan_add
     from orchestrator_cli.generations.detect import detect
     from orchestrator_cli.kube.lock import InstallLock
     from orchestrator_cli.workflows.helm import find_helm

@@ -48,7 +48,8 @@ def workflow_row(flow: dict, releases: dict[tuple[str, str], dict], orchestrator
 
 def list_workflows(opts, reporter) -> None:
     """Informational: exit 0 whatever the workflows' state (`orch status` is the health gate)."""
-    from orchestrator_cli.day2.namespaces import _connect, workflow_namespaces
+    from orchestrator_cli.day2.common import _connect
+    from orchestrator_cli.day2.ns_assess import workflow_namespaces
     from orchestrator_cli.generations.detect import detect
     from orchestrator_cli.workflows.helm import find_helm
     from orchestrator_cli.workflows.options import common
@@ -103,8 +104,9 @@ def _held(kube, objects: list[dict], namespace: str) -> list[str]:
 def uninstall(opts, reporter) -> None:
     """Remove a workflow: a Helm release NAME (`helm uninstall`), or what `orch workflow deploy` made for project
     NAME (its ConfigMaps and SonataFlow, deleted by orch); then wait until all of it is gone."""
-    from orchestrator_cli.day2.cleanup import diagnose, wait_gone
-    from orchestrator_cli.day2.namespaces import _connect
+    from orchestrator_cli.day2.cleanup import wait_gone
+    from orchestrator_cli.day2.cleanup_diagnose import diagnose
+    from orchestrator_cli.day2.common import _connect
     from orchestrator_cli.generations.detect import detect_optional
     from orchestrator_cli.kube.lock import InstallLock
     from orchestrator_cli.workflows.helm import find_helm

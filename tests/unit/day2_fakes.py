@@ -83,7 +83,7 @@ class FakeKube:
         live = self.store.get(_key(ref))
         if live is not None and obj.get("kind") == "Namespace" and set(obj.get("metadata", {})) == {"name"}:
             # the empty "release" apply: drop what orch's Apply entry owns (tests set managedFields)
-            from orchestrator_cli.day2.namespaces import orch_owned_metadata
+            from orchestrator_cli.day2.ns_plan import orch_owned_metadata
 
             labels, annotations = orch_owned_metadata(live)
             for key in labels:

@@ -8,15 +8,9 @@ import pytest
 
 from orchestrator_cli.core.errors import Refused, Stuck
 from orchestrator_cli.core.ownership import CREATED_NAMESPACE, WORKFLOW_NAMESPACE_MARK
-from orchestrator_cli.day2.cleanup import (
-    CleanupOptions,
-    diagnose,
-    execute,
-    of_release,
-    plan_cleanup,
-    pvc_belongs_to,
-    run_phase,
-)
+from orchestrator_cli.day2.cleanup import execute, run_phase
+from orchestrator_cli.day2.cleanup_diagnose import diagnose
+from orchestrator_cli.day2.cleanup_plan import CleanupOptions, of_release, plan_cleanup, pvc_belongs_to
 from orchestrator_cli.generations.detect import detect
 from orchestrator_cli.kube.client import Ref
 from tests.unit.day2_fakes import FakeKube, applied_by_orch, cr, crd, ns

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator_cli.day2.namespaces import NamespaceReport
+from orchestrator_cli.day2.ns_assess import NamespaceReport
 from orchestrator_cli.day2.status import (
     Snapshot,
     build_checks,

@@ -6,20 +6,16 @@ import pytest
 
 from orchestrator_cli.core.errors import InputError, NotInstalled, Refused
 from orchestrator_cli.core.ownership import CREATED_NAMESPACE, WORKFLOW_NAMESPACE_MARK
-from orchestrator_cli.day2.namespaces import (
+from orchestrator_cli.day2.ns_assess import admits, assess_all
+from orchestrator_cli.day2.ns_desired import (
     IN_NS_POLICY,
     INTRA_POLICY,
     MONITORING_NAMESPACE,
-    admits,
-    apply_plan,
-    assess_all,
     desired_policies,
-    orch_owned_metadata,
-    plan_add,
-    plan_remove,
     platform_policy_name,
     workflow_patch,
 )
+from orchestrator_cli.day2.ns_plan import apply_plan, orch_owned_metadata, plan_add, plan_remove
 from orchestrator_cli.generations.detect import detect, generation_for, installation_from_cr, pick_cr
 from orchestrator_cli.kube.client import Ref
 from tests.unit.day2_fakes import FakeKube, applied_by_orch, cr, crd, ns
