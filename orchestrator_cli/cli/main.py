@@ -12,7 +12,8 @@ from typing import List, Optional
 import typer
 
 from orchestrator_cli import __version__
-from orchestrator_cli.cli.common import NO_COLOR_OPTION
+from orchestrator_cli.cli.common import CONNECTION, NO_COLOR_OPTION, OUTPUT
+from orchestrator_cli.cli.help import ManualCommand, examples
 from orchestrator_cli.cli.completion import (
     complete_context,
     complete_day2_output,
@@ -30,6 +31,9 @@ app = typer.Typer(
 )
 
 OUTPUTS = ("table", "plain", "json", "yaml")
+# install / check --pre help panels (cli/help.py), besides CONNECTION and OUTPUT
+NAMESPACES, RHDH, GITOPS, SECRETS, POSTGRES, WAITING = ("Namespaces", "RHDH", "GitOps", "Secrets", "PostgreSQL",
+                                                         "Waiting")
 
 
 @app.callback(invoke_without_command=True)
@@ -94,48 +98,51 @@ def _flags(**kwargs) -> dict:
     return {k: v for k, v in kwargs.items() if v is not None and v != []}
 
 
-@app.command()
+@app.command(cls=ManualCommand, epilog=examples(
+    "orch install                                   # prompts for what it needs",
+    "orch install --use-default --version 1.4 --gitops",
+    "orch install --dry-run -o yaml -f values.yaml   # the manifests, secrets redacted"))
 def install(
-    version: Optional[str] = typer.Option(None, "--version", help="Orchestrator generation: 1.3 (default) or 1.4. Env ORCH_VERSION.",
+    version: Optional[str] = typer.Option(None, "--version", metavar="VERSION", help="Orchestrator generation: 1.3 (default) or 1.4. Env ORCH_VERSION.",
                                           autocompletion=complete_generation),
-    values: Optional[str] = typer.Option(None, "--values", "-f", help="YAML file with input values (docs/inputs.md)."),
+    values: Optional[str] = typer.Option(None, "--values", "-f", metavar="FILE", help="YAML file with input values (docs/inputs.md)."),
     use_default: bool = typer.Option(False, "--use-default", help="Never prompt: defaults for everything not given; missing optional secrets are omitted."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; print the plan (with -o yaml: the manifests, secrets redacted)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="table (terminal default), plain, json, or yaml (with --dry-run).",
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FORMAT", rich_help_panel=OUTPUT, help="table (terminal default), plain, json, or yaml (with --dry-run).",
                                          autocompletion=complete_install_output),
     no_color: bool = NO_COLOR_OPTION,
-    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config)."),
-    context: Optional[str] = typer.Option(None, "--context", help="Kubeconfig context to use.",
+    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", metavar="FILE", rich_help_panel=CONNECTION, help="Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config)."),
+    context: Optional[str] = typer.Option(None, "--context", metavar="NAME", rich_help_panel=CONNECTION, help="Kubeconfig context to use.",
                                           autocompletion=complete_context),
-    orchestrator_namespace: Optional[str] = typer.Option(None, "--orchestrator-namespace", help="Namespace of the Orchestrator CR and the token ServiceAccount (default orchestrator)."),
-    rhdh_namespace: Optional[str] = typer.Option(None, "--rhdh-namespace", help="RHDH operator/Backstage namespace (default rhdh-operator)."),
-    workflow_namespace: Optional[str] = typer.Option(None, "--workflow-namespace", help="SonataFlow platform/workflow namespace (default sonataflow-infra)."),
-    existing_rhdh: Optional[str] = typer.Option(None, "--existing-rhdh", metavar="NS", help="Use the RHDH already running in NS (the RHDH operator is not installed)."),
-    configure_rhdh: Optional[bool] = typer.Option(None, "--configure-rhdh/--no-configure-rhdh", help="With --existing-rhdh: apply the plugin ConfigMaps instead of printing them."),
-    gitops: Optional[bool] = typer.Option(None, "--gitops/--no-gitops", help="Enable ArgoCD integration."),
-    argocd_namespace: Optional[str] = typer.Option(None, "--argocd-namespace", help="ArgoCD namespace (default orchestrator-gitops)."),
-    argocd_instance: Optional[str] = typer.Option(None, "--argocd-instance", help="ArgoCD instance name (implies --gitops)."),
-    tekton: Optional[bool] = typer.Option(None, "--tekton/--no-tekton", help="Enable the Tekton workflow pipeline (needs --gitops)."),
-    token_service_account: Optional[str] = typer.Option(None, "--token-service-account", help="ServiceAccount holding K8S_CLUSTER_TOKEN (default orchestrator)."),
-    token_cluster_admin: Optional[bool] = typer.Option(None, "--token-cluster-admin/--no-token-cluster-admin", help="Bind cluster-admin to the token ServiceAccount (default: read-only ClusterRole)."),
-    guest_provider: Optional[bool] = typer.Option(None, "--guest-provider/--no-guest-provider", help="Enable the Backstage guest sign-in provider."),
-    github_token: Optional[str] = typer.Option(None, "--github-token", help="Prefer env GITHUB_TOKEN (flags are visible in the process list)."),
-    github_client_id: Optional[str] = typer.Option(None, "--github-client-id", help="Env GITHUB_CLIENT_ID."),
-    github_client_secret: Optional[str] = typer.Option(None, "--github-client-secret", help="Env GITHUB_CLIENT_SECRET."),
-    gitlab_host: Optional[str] = typer.Option(None, "--gitlab-host", help="Env GITLAB_HOST."),
-    gitlab_token: Optional[str] = typer.Option(None, "--gitlab-token", help="Env GITLAB_TOKEN."),
-    notifications_email: Optional[bool] = typer.Option(None, "--notifications-email/--no-notifications-email", help="Configure the notifications email plugin. Env SETUP_NOTIFICATIONS_EMAIL."),
-    email_hostname: Optional[str] = typer.Option(None, "--notifications-email-hostname", help="Env NOTIFICATIONS_EMAIL_HOSTNAME."),
-    email_username: Optional[str] = typer.Option(None, "--notifications-email-username", help="Env NOTIFICATIONS_EMAIL_USERNAME."),
-    email_password: Optional[str] = typer.Option(None, "--notifications-email-password", help="Env NOTIFICATIONS_EMAIL_PASSWORD."),
-    postgres_external: Optional[bool] = typer.Option(None, "--postgres-external/--no-postgres-external", help="Use an existing PostgreSQL instead of deploying the reference one."),
-    postgres_namespace: Optional[str] = typer.Option(None, "--postgres-namespace", help="Namespace of the external PostgreSQL Service."),
-    postgres_service: Optional[str] = typer.Option(None, "--postgres-service", help="PostgreSQL Service name (default sonataflow-psql-postgresql)."),
-    postgres_secret: Optional[str] = typer.Option(None, "--postgres-secret", help="PostgreSQL Secret name in the workflow namespace."),
-    postgres_database: Optional[str] = typer.Option(None, "--postgres-database", help="Database name (default sonataflow)."),
-    timeout: Optional[str] = typer.Option(None, "--timeout", help="Seconds each wait item may take (default 900). Env ORCH_TIMEOUT."),
-    item_timeout: List[str] = typer.Option([], "--item-timeout", metavar="ID=SECONDS", help="Timeout for one wait item (repeatable)."),
-    lock_timeout: float = typer.Option(600, "--lock-timeout", help="Seconds to wait for another orch install to finish."),
+    orchestrator_namespace: Optional[str] = typer.Option(None, "--orchestrator-namespace", metavar="NS", rich_help_panel=NAMESPACES, help="Namespace of the Orchestrator CR and the token ServiceAccount (default orchestrator)."),
+    rhdh_namespace: Optional[str] = typer.Option(None, "--rhdh-namespace", metavar="NS", rich_help_panel=NAMESPACES, help="RHDH operator/Backstage namespace (default rhdh-operator)."),
+    workflow_namespace: Optional[str] = typer.Option(None, "--workflow-namespace", metavar="NS", rich_help_panel=NAMESPACES, help="SonataFlow platform/workflow namespace (default sonataflow-infra)."),
+    existing_rhdh: Optional[str] = typer.Option(None, "--existing-rhdh", rich_help_panel=RHDH, metavar="NS", help="Use the RHDH already running in NS (the RHDH operator is not installed)."),
+    configure_rhdh: Optional[bool] = typer.Option(None, "--configure-rhdh/--no-configure-rhdh", rich_help_panel=RHDH, help="With --existing-rhdh: apply the plugin ConfigMaps instead of printing them."),
+    gitops: Optional[bool] = typer.Option(None, "--gitops/--no-gitops", rich_help_panel=GITOPS, help="Enable ArgoCD integration."),
+    argocd_namespace: Optional[str] = typer.Option(None, "--argocd-namespace", metavar="NS", rich_help_panel=GITOPS, help="ArgoCD namespace (default orchestrator-gitops)."),
+    argocd_instance: Optional[str] = typer.Option(None, "--argocd-instance", metavar="NAME", rich_help_panel=GITOPS, help="ArgoCD instance name (implies --gitops)."),
+    tekton: Optional[bool] = typer.Option(None, "--tekton/--no-tekton", rich_help_panel=GITOPS, help="Enable the Tekton workflow pipeline (needs --gitops)."),
+    token_service_account: Optional[str] = typer.Option(None, "--token-service-account", metavar="NAME", rich_help_panel=RHDH, help="ServiceAccount holding K8S_CLUSTER_TOKEN (default orchestrator)."),
+    token_cluster_admin: Optional[bool] = typer.Option(None, "--token-cluster-admin/--no-token-cluster-admin", rich_help_panel=RHDH, help="Bind cluster-admin to the token ServiceAccount (default: read-only ClusterRole)."),
+    guest_provider: Optional[bool] = typer.Option(None, "--guest-provider/--no-guest-provider", rich_help_panel=RHDH, help="Enable the Backstage guest sign-in provider."),
+    github_token: Optional[str] = typer.Option(None, "--github-token", metavar="TOKEN", rich_help_panel=SECRETS, help="Prefer env GITHUB_TOKEN (flags are visible in the process list)."),
+    github_client_id: Optional[str] = typer.Option(None, "--github-client-id", metavar="ID", rich_help_panel=SECRETS, help="Env GITHUB_CLIENT_ID."),
+    github_client_secret: Optional[str] = typer.Option(None, "--github-client-secret", metavar="SECRET", rich_help_panel=SECRETS, help="Env GITHUB_CLIENT_SECRET."),
+    gitlab_host: Optional[str] = typer.Option(None, "--gitlab-host", metavar="HOST", rich_help_panel=SECRETS, help="Env GITLAB_HOST."),
+    gitlab_token: Optional[str] = typer.Option(None, "--gitlab-token", metavar="TOKEN", rich_help_panel=SECRETS, help="Env GITLAB_TOKEN."),
+    notifications_email: Optional[bool] = typer.Option(None, "--notifications-email/--no-notifications-email", rich_help_panel=SECRETS, help="Configure the notifications email plugin. Env SETUP_NOTIFICATIONS_EMAIL."),
+    email_hostname: Optional[str] = typer.Option(None, "--notifications-email-hostname", metavar="HOST", rich_help_panel=SECRETS, help="Env NOTIFICATIONS_EMAIL_HOSTNAME."),
+    email_username: Optional[str] = typer.Option(None, "--notifications-email-username", metavar="USER", rich_help_panel=SECRETS, help="Env NOTIFICATIONS_EMAIL_USERNAME."),
+    email_password: Optional[str] = typer.Option(None, "--notifications-email-password", metavar="PASSWORD", rich_help_panel=SECRETS, help="Env NOTIFICATIONS_EMAIL_PASSWORD."),
+    postgres_external: Optional[bool] = typer.Option(None, "--postgres-external/--no-postgres-external", rich_help_panel=POSTGRES, help="Use an existing PostgreSQL instead of deploying the reference one."),
+    postgres_namespace: Optional[str] = typer.Option(None, "--postgres-namespace", metavar="NS", rich_help_panel=POSTGRES, help="Namespace of the external PostgreSQL Service."),
+    postgres_service: Optional[str] = typer.Option(None, "--postgres-service", metavar="NAME", rich_help_panel=POSTGRES, help="PostgreSQL Service name (default sonataflow-psql-postgresql)."),
+    postgres_secret: Optional[str] = typer.Option(None, "--postgres-secret", metavar="NAME", rich_help_panel=POSTGRES, help="PostgreSQL Secret name in the workflow namespace."),
+    postgres_database: Optional[str] = typer.Option(None, "--postgres-database", metavar="NAME", rich_help_panel=POSTGRES, help="Database name (default sonataflow)."),
+    timeout: Optional[str] = typer.Option(None, "--timeout", metavar="SECONDS", rich_help_panel=WAITING, help="Seconds each wait item may take (default 900). Env ORCH_TIMEOUT."),
+    item_timeout: List[str] = typer.Option([], "--item-timeout", rich_help_panel=WAITING, metavar="ID=SECONDS", help="Timeout for one wait item (repeatable)."),
+    lock_timeout: float = typer.Option(600, "--lock-timeout", metavar="SECONDS", rich_help_panel=WAITING, help="Seconds to wait for another orch install to finish."),
 ) -> None:
     """Install the Orchestrator on OpenShift (safe to re-run)."""
     from orchestrator_cli.install.run import Options
@@ -160,29 +167,31 @@ def install(
     _run(do_install, opts, output)
 
 
-@app.command()
+@app.command(cls=ManualCommand, epilog=examples(
+    "orch check --pre                   # can this cluster take an install? (exit 4 if not)",
+    "orch check --pre --version 1.4 --gitops -o json"))
 def check(
     pre: bool = typer.Option(False, "--pre", help="Pre-flight checks for an install (read-only)."),
-    version: Optional[str] = typer.Option(None, "--version", help="Orchestrator generation to check for.",
+    version: Optional[str] = typer.Option(None, "--version", metavar="VERSION", help="Orchestrator generation to check for.",
                                           autocompletion=complete_generation),
-    values: Optional[str] = typer.Option(None, "--values", "-f", help="The values file install would use."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="table, plain or json.",
+    values: Optional[str] = typer.Option(None, "--values", "-f", metavar="FILE", help="The values file install would use."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FORMAT", rich_help_panel=OUTPUT, help="table, plain or json.",
                                          autocompletion=complete_day2_output),
     no_color: bool = NO_COLOR_OPTION,
-    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig."),
-    context: Optional[str] = typer.Option(None, "--context", help="Kubeconfig context to use.",
+    kubeconfig: Optional[str] = typer.Option(None, "--kubeconfig", metavar="FILE", rich_help_panel=CONNECTION, help="Path to the kubeconfig."),
+    context: Optional[str] = typer.Option(None, "--context", metavar="NAME", rich_help_panel=CONNECTION, help="Kubeconfig context to use.",
                                           autocompletion=complete_context),
-    orchestrator_namespace: Optional[str] = typer.Option(None, "--orchestrator-namespace"),
-    rhdh_namespace: Optional[str] = typer.Option(None, "--rhdh-namespace"),
-    workflow_namespace: Optional[str] = typer.Option(None, "--workflow-namespace"),
-    existing_rhdh: Optional[str] = typer.Option(None, "--existing-rhdh", metavar="NS"),
-    gitops: Optional[bool] = typer.Option(None, "--gitops/--no-gitops"),
-    argocd_namespace: Optional[str] = typer.Option(None, "--argocd-namespace"),
-    argocd_instance: Optional[str] = typer.Option(None, "--argocd-instance"),
-    tekton: Optional[bool] = typer.Option(None, "--tekton/--no-tekton"),
-    token_cluster_admin: Optional[bool] = typer.Option(None, "--token-cluster-admin/--no-token-cluster-admin"),
-    postgres_external: Optional[bool] = typer.Option(None, "--postgres-external/--no-postgres-external"),
-    postgres_namespace: Optional[str] = typer.Option(None, "--postgres-namespace"),
+    orchestrator_namespace: Optional[str] = typer.Option(None, "--orchestrator-namespace", metavar="NS", rich_help_panel=NAMESPACES),
+    rhdh_namespace: Optional[str] = typer.Option(None, "--rhdh-namespace", metavar="NS", rich_help_panel=NAMESPACES),
+    workflow_namespace: Optional[str] = typer.Option(None, "--workflow-namespace", metavar="NS", rich_help_panel=NAMESPACES),
+    existing_rhdh: Optional[str] = typer.Option(None, "--existing-rhdh", rich_help_panel=RHDH, metavar="NS"),
+    gitops: Optional[bool] = typer.Option(None, "--gitops/--no-gitops", rich_help_panel=GITOPS),
+    argocd_namespace: Optional[str] = typer.Option(None, "--argocd-namespace", metavar="NS", rich_help_panel=GITOPS),
+    argocd_instance: Optional[str] = typer.Option(None, "--argocd-instance", metavar="NAME", rich_help_panel=GITOPS),
+    tekton: Optional[bool] = typer.Option(None, "--tekton/--no-tekton", rich_help_panel=GITOPS),
+    token_cluster_admin: Optional[bool] = typer.Option(None, "--token-cluster-admin/--no-token-cluster-admin", rich_help_panel=RHDH),
+    postgres_external: Optional[bool] = typer.Option(None, "--postgres-external/--no-postgres-external", rich_help_panel=POSTGRES),
+    postgres_namespace: Optional[str] = typer.Option(None, "--postgres-namespace", metavar="NS", rich_help_panel=POSTGRES),
 ) -> None:
     """Health checks. `orch check --pre`: can this cluster take an install? (exit 4 if not)."""
     from orchestrator_cli.core.errors import InputError

@@ -9,17 +9,18 @@ from typing import List, Optional
 
 import typer
 
-from orchestrator_cli.cli.common import CONTEXT_OPTION, KUBECONFIG_OPTION
+from orchestrator_cli.cli.common import CONTEXT_OPTION, KUBECONFIG_OPTION, NO_COLOR_OPTION, OUTPUT
+from orchestrator_cli.cli.help import ManualCommand, examples
 from orchestrator_cli.cli.workflow import workflow_app
 
-OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="table (terminal default), plain, json; yaml with --dry-run.")
-NAMESPACE_OPTION = typer.Option(None, "--namespace", "-n", help="Workflow namespace (default: the SonataFlow "
+OUTPUT_OPTION = typer.Option(None, "--output", "-o", metavar="FORMAT", rich_help_panel=OUTPUT, help="table (terminal default), plain, json; yaml with --dry-run.")
+NAMESPACE_OPTION = typer.Option(None, "--namespace", "-n", metavar="NS", help="Workflow namespace (default: the SonataFlow "
                                 "platform namespace of the installation).")
 HELM_OPTION = typer.Option(None, "--helm", metavar="PATH", help="The helm binary (3.9+; default: helm on PATH). "
                            "Env ORCH_HELM.")
 CONFIG_OPTION = typer.Option(None, "--config", metavar="FILE", help="YAML with repository, helm, namespace, timeout, "
                              "env (docs/workflows.md).")
-TIMEOUT_OPTION = typer.Option(None, "--timeout", help="Seconds to wait for the workflow (default 600).")
+TIMEOUT_OPTION = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait for the workflow (default 600).")
 
 
 def _run(action, output: Optional[str], allowed: tuple[str, ...], dry_run: bool = False, **kw) -> None:
@@ -39,7 +40,10 @@ def _run(action, output: Optional[str], allowed: tuple[str, ...], dry_run: bool 
     run(action, opts, output, reporter_factory=make_reporter)
 
 
-@workflow_app.command("install")
+@workflow_app.command("install", cls=ManualCommand, epilog=examples(
+    "orch workflow install greeting",
+    "orch workflow install mta-v7 -n team-a --env MTA_URL=https://mta.example.com",
+    "orch workflow install greeting --chart-version 1.4.0 --dry-run -o yaml"))
 def install_command(
     name: str = typer.Argument(..., metavar="NAME", help="Workflow chart: greeting, move2kube, mta-v7, ... "
                                "(whatever the repository index lists)."),
@@ -62,6 +66,7 @@ def install_command(
                                  "objects, secrets redacted); write nothing."),
     timeout: Optional[float] = TIMEOUT_OPTION,
     output: Optional[str] = OUTPUT_OPTION,
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:
@@ -75,11 +80,15 @@ def install_command(
          kubeconfig=kubeconfig, context=context)
 
 
-@workflow_app.command("list")
+@workflow_app.command("list", cls=ManualCommand, epilog=examples(
+    "orch workflow list",
+    "orch workflow list -n team-a -o json | jq -r '.summary.workflows[].name'"))
 def list_command(
-    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", metavar="NS", help="Only this namespace."),
     helm: Optional[str] = HELM_OPTION,
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="table (terminal default), plain or json."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FORMAT", rich_help_panel=OUTPUT,
+                                         help="table (terminal default), plain or json."),
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:
@@ -90,15 +99,20 @@ def list_command(
          context=context)
 
 
-@workflow_app.command("uninstall")
+@workflow_app.command("uninstall", cls=ManualCommand, epilog=examples(
+    "orch workflow uninstall greeting",
+    "orch workflow uninstall mta-v7 -n team-a --dry-run"))
 def uninstall_command(
-    name: str = typer.Argument(..., metavar="NAME"),
+    name: str = typer.Argument(..., metavar="NAME", help="A workflow chart's release, or a project orch workflow "
+                               "deploy deployed."),
     namespace: Optional[str] = NAMESPACE_OPTION,
     helm: Optional[str] = HELM_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be removed; write nothing."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait until everything is gone "
-                                            "(default 600)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="table (terminal default), plain or json."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Seconds to wait until "
+                                            "everything is gone (default 600)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FORMAT", rich_help_panel=OUTPUT,
+                                         help="table (terminal default), plain or json."),
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:

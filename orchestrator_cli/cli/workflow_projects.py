@@ -13,7 +13,8 @@ from typing import Optional
 
 import typer
 
-from orchestrator_cli.cli.common import CONTEXT_OPTION, KUBECONFIG_OPTION
+from orchestrator_cli.cli.common import CONTEXT_OPTION, KUBECONFIG_OPTION, NO_COLOR_OPTION, OUTPUT
+from orchestrator_cli.cli.help import ManualCommand, examples
 from orchestrator_cli.cli.workflow import workflow_app
 
 LINT_OUTPUTS = ("plain", "table", "json")
@@ -24,11 +25,14 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-@workflow_app.command("lint")
+@workflow_app.command("lint", cls=ManualCommand, epilog=examples(
+    "orch workflow lint .                     # every definition under the current directory",
+    "orch workflow lint greeting.sw.yaml -o json"))
 def lint_command(
     path: str = typer.Argument(..., metavar="PATH", help="A workflow definition (*.sw.yaml, *.sw.yml, *.sw.json) "
                                                           "or a directory (every definition under it)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="plain (default: file:line:column lines) or json."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FORMAT", rich_help_panel=OUTPUT,
+                                         help="plain (default: file:line:column lines) or json."),
 ) -> None:
     """Check workflow definitions against Serverless Workflow 0.8 and the Orchestrator's rules (offline).
     Exit 15 when there are errors (docs/workflow-lint.md lists the rules)."""
@@ -55,18 +59,21 @@ def lint_command(
               LintFailed.exit_code)
 
 
-@workflow_app.command("deploy")
+@workflow_app.command("deploy", cls=ManualCommand, epilog=examples(
+    "orch workflow deploy ./greeting --image quay.io/example/greeting:1.0",
+    "orch workflow deploy ./greeting -n team-a --dry-run -o yaml"))
 def deploy_command(
     directory: str = typer.Argument(..., metavar="DIR", help="A workflow project: one *.sw.yaml, application.properties, "
                                                              "specs/, schemas/, subflows/."),
-    image: Optional[str] = typer.Option(None, "--image", help="The workflow's built image (default: the image of the "
+    image: Optional[str] = typer.Option(None, "--image", metavar="IMAGE", help="The workflow's built image (default: the image of the "
                                                               "SonataFlow manifest in DIR/manifests/, if any)."),
-    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", help="Target namespace (default: the "
+    namespace: Optional[str] = typer.Option(None, "--namespace", "-n", metavar="NS", help="Target namespace (default: the "
                                             "installation's workflow namespace; another is enabled like add-namespace)."),
-    timeout: float = typer.Option(300, "--timeout", help="Seconds to wait for the workflow to run."),
+    timeout: float = typer.Option(300, "--timeout", metavar="SECONDS", help="Seconds to wait for the workflow to run."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (with -o yaml: the manifests); write nothing."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="table (terminal default), plain, json, or yaml "
-                                                                      "(with --dry-run)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FORMAT", rich_help_panel=OUTPUT,
+                                         help="table (terminal default), plain, json, or yaml (with --dry-run)."),
+    no_color: bool = NO_COLOR_OPTION,
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:

@@ -310,3 +310,34 @@ def test_a_short_list_is_never_collapsed():
     assert shown_checks(checks, 20) == (checks, {})
     shown, hidden = shown_checks([r.to_dict() for r in _results(25, 1)], 20)
     assert len(shown) == 2 and hidden == {"workflow-namespaces": 25}
+
+
+def _leaf_commands():
+    import typer as _typer
+
+    def walk(cmd, path):
+        if hasattr(cmd, "commands"):
+            for name, sub in cmd.commands.items():
+                yield from walk(sub, [*path, name])
+        elif not cmd.hidden:
+            yield path
+
+    return list(walk(_typer.main.get_command(app), []))
+
+
+@pytest.mark.parametrize("path", _leaf_commands(), ids=" ".join)
+def test_every_command_help_reads_like_a_manual(path):
+    """Real metavars (never typer's <str>), panels, and examples at the end (issue 15)."""
+    out = runner.invoke(app, [*path, "--help"], terminal_width=100).output
+    assert not any(t in out for t in ("<str>", "<float>", "<int>", "<path>", "TEXT", "FLOAT")), out
+    assert "\n  Examples:\n" in out, out
+    assert out.rstrip().splitlines()[-1].strip().startswith("orch "), out
+
+
+def test_install_help_groups_its_options_into_panels():
+    out = runner.invoke(app, ["install", "--help"], terminal_width=100).output
+    panels = [line[:-1] for line in out.splitlines() if line.endswith(":") and not line.startswith(" ")]
+    assert panels == ["Options", "Output", "Connection", "Namespaces", "RHDH", "GitOps", "Secrets", "PostgreSQL",
+                      "Waiting"], panels
+    for metavar in ("--workflow-namespace NS", "--values FILE", "--timeout SECONDS", "--version VERSION"):
+        assert metavar in out
