@@ -114,8 +114,14 @@ def complete_namespace(ctx: typer.Context, incomplete: str) -> list[str]:
     return _namespaces(ctx, incomplete, None)
 
 
+def _given(ctx: typer.Context) -> set[str]:
+    """Namespaces already on the command line (NS... takes many): not offered again."""
+    return set((ctx.params or {}).get("namespaces") or [])
+
+
 def complete_workflow_namespace(ctx: typer.Context, incomplete: str) -> list[str]:
-    return _namespaces(ctx, incomplete, True)
+    given = _given(ctx)
+    return [n for n in _namespaces(ctx, incomplete, True) if n not in given]
 
 
 def complete_new_workflow_namespace(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -130,7 +136,8 @@ def complete_new_workflow_namespace(ctx: typer.Context, incomplete: str) -> list
             return False
         return True
 
-    return [n for n in _namespaces(ctx, incomplete, False) if allowed(n)]
+    given = _given(ctx)
+    return [n for n in _namespaces(ctx, incomplete, False) if allowed(n) and n not in given]
 
 
 def register(app: typer.Typer) -> None:

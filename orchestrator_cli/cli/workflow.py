@@ -6,7 +6,7 @@ Capabilities add their commands to `workflow_app` from their own CLI module (imp
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -28,11 +28,12 @@ workflow_app = typer.Typer(name="workflow", help="Workflows and workflow namespa
 
 @workflow_app.command("add-namespace", cls=ManualCommand, epilog=examples(
     "orch workflow add-namespace team-a",
+    "orch workflow add-namespace team-a team-b team-c   # one plan, one lock, one report",
     "orch workflow add-namespace team-a --dry-run -o json",
     "orch workflow add-namespace team-a --no-patch-workflows"))
 def add_namespace(
-    namespace: str = typer.Argument(..., metavar="NS", help="Namespace to enable for workflows (created if missing).",
-                                    autocompletion=complete_new_workflow_namespace),
+    namespaces: List[str] = typer.Argument(..., metavar="NS...", help="Namespaces to enable for workflows (each "
+                                           "created if missing).", autocompletion=complete_new_workflow_namespace),
     patch_workflows: bool = typer.Option(True, "--patch-workflows/--no-patch-workflows",
                                          help="Point SonataFlow workflows already in NS at orch's PostgreSQL namespace."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
@@ -41,10 +42,11 @@ def add_namespace(
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:
-    """Enable NS for workflows: label, network policies both ways, PostgreSQL secret, workflow serviceRefs."""
+    """Enable each NS for workflows: label, network policies both ways, PostgreSQL secret, workflow serviceRefs.
+    When some namespaces fail, the others are still done and the command exits 21 naming each failure."""
     from orchestrator_cli.day2.namespaces import add_namespace as run
 
-    run_day2(run, output, namespace=namespace, patch_workflows=patch_workflows, dry_run=dry_run, kubeconfig=kubeconfig,
+    run_day2(run, output, namespaces=namespaces, patch_workflows=patch_workflows, dry_run=dry_run, kubeconfig=kubeconfig,
         context=context)
 
 
@@ -66,10 +68,10 @@ def list_namespaces(
 
 @workflow_app.command("remove-namespace", cls=ManualCommand, epilog=examples(
     "orch workflow remove-namespace team-a --dry-run",
-    "orch workflow remove-namespace team-a --yes   # also deletes team-a if orch created it"))
+    "orch workflow remove-namespace team-a team-b --yes   # also deletes those orch created"))
 def remove_namespace(
-    namespace: str = typer.Argument(..., metavar="NS", help="Workflow namespace to disable.",
-                                    autocompletion=complete_workflow_namespace),
+    namespaces: List[str] = typer.Argument(..., metavar="NS...", help="Workflow namespaces to disable.",
+                                           autocompletion=complete_workflow_namespace),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before deleting a namespace orch created."),
     output: Optional[str] = OUTPUT_OPTION,
@@ -77,12 +79,13 @@ def remove_namespace(
     kubeconfig: Optional[str] = KUBECONFIG_OPTION,
     context: Optional[str] = CONTEXT_OPTION,
 ) -> None:
-    """Undo add-namespace: only what orch added (its policies, secret copy, labels; NS if orch created it)."""
+    """Undo add-namespace: only what orch added (its policies, secret copy, labels; NS if orch created it).
+    When some namespaces fail, the others are still done and the command exits 21 naming each failure."""
     from functools import partial
 
     from orchestrator_cli.day2.namespaces import remove_namespace as run
 
-    run_day2(partial(run, confirm=terminal_confirm()), output, namespace=namespace, dry_run=dry_run, yes=yes,
+    run_day2(partial(run, confirm=terminal_confirm()), output, namespaces=namespaces, dry_run=dry_run, yes=yes,
         kubeconfig=kubeconfig, context=context)
 
 

@@ -102,6 +102,13 @@ class LintFailed(OrchError):
     exit_code = 15
 
 
+class PartlyFailed(OrchError):
+    """A command given several names (`orch workflow add-namespace / remove-namespace NS...`) did some and failed
+    for others; each failure is named with its reason (and its own exit code) in the report."""
+
+    exit_code = 21
+
+
 class Interrupted(OrchError):
     """SIGINT / Ctrl-C, or a prompt aborted with Ctrl-C / EOF."""
 
@@ -133,6 +140,8 @@ EXIT_CODES: dict[int, str] = {
     13: "orch workflow install: chart repository unreachable or unusable, chart not listed, or digest mismatch",
     14: "orch workflow install: chart version incompatible with the installed Orchestrator",
     15: "workflow lint found errors (each is listed as file:line:column); deploy wrote nothing",
+    21: "orch workflow add-namespace / remove-namespace with several namespaces: some failed (each is named with "
+        "its reason), the others were done",
     130: "interrupted (Ctrl-C); re-run to continue",
     143: "terminated (SIGTERM); re-run to continue",
 }

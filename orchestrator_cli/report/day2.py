@@ -44,17 +44,7 @@ class _Day2Summary:
                 line(f"{ns['namespace']:<32} {ns['role']:<9} {'complete' if ns['complete'] else 'INCOMPLETE':<10} "
                      f"{owner:<16} workflows: {', '.join(ns['workflows']) or '-'}")
         elif command == "workflow":
-            verb = {"add": "enabled", "remove": "disabled"}[data["action"]]
-            if not data["changed"]:
-                line(f"{data['namespace']}: nothing to change" + (" (already enabled)" if data["action"] == "add"
-                                                                  else ""))
-            elif data["dry_run"]:
-                line(f"{data['namespace']}: dry run, nothing written (the plan is above)")
-            else:
-                line(f"{data['namespace']}: {verb} as a workflow namespace")
-            if data.get("patched_workflows"):
-                line(("Would patch" if data["dry_run"] else "Patched") + " SonataFlow serviceRef.namespace: "
-                     + ", ".join(data["patched_workflows"]))
+            namespace_lines(line, data)
         elif command == "version":
             version_lines(line, data)
         elif command == "support-bundle":
@@ -69,6 +59,28 @@ class _Day2Summary:
                 line(f"Cleanup finished: {data['deleted']} object(s) deleted.")
             if data["plan"]["kept"]:
                 line(f"Kept {len(data['plan']['kept'])} object(s) (listed above with the reason).")
+
+
+def namespace_lines(line, data: dict) -> None:
+    """add-namespace / remove-namespace: one line per namespace (and the workflows patched in it)."""
+    verb = {"add": "enabled", "remove": "disabled"}[data["action"]]
+    for ns in data["namespaces"]:
+        name = ns["namespace"]
+        if ns["error"] is not None:
+            line(f"{name}: FAILED: {ns['error']['message']}")
+        elif not ns["changed"]:
+            line(f"{name}: nothing to change" + (" (already enabled)" if data["action"] == "add" else ""))
+        elif data["dry_run"]:
+            line(f"{name}: dry run, nothing written (the plan is above)")
+        else:
+            line(f"{name}: {verb} as a workflow namespace")
+        if ns["patched_workflows"]:
+            line(f"  {'Would patch' if data['dry_run'] else 'Patched'} SonataFlow serviceRef.namespace: "
+                 + ", ".join(ns["patched_workflows"]))
+    if len(data["namespaces"]) > 1:
+        ok = len(data["namespaces"]) - len(data["failed"])
+        line(f"{ok} of {len(data['namespaces'])} namespaces {'planned' if data['dry_run'] else 'done'}"
+             + (f"; failed: {', '.join(data['failed'])}" if data["failed"] else ""))
 
 
 def version_lines(line, data: dict) -> None:

@@ -122,11 +122,11 @@ def test_day2_add_namespace_status_cleanup(fresh_openshift_cluster):
     # -- add-namespace: dry run writes nothing; the real run patches the workflow ----------------------
     mark = log.mark()
     plan = orch_json(cluster, "workflow", "add-namespace", "team-a", "--dry-run")
-    assert plan["summary"]["dry_run"] and plan["summary"]["patched_workflows"] == ["greeting"]
+    assert plan["summary"]["dry_run"] and plan["summary"]["namespaces"][0]["patched_workflows"] == ["greeting"]
     assert orch_writes(log, mark) == []
 
     first = orch_json(cluster, "workflow", "add-namespace", "team-a")
-    assert first["summary"]["changed"] and first["summary"]["patched_workflows"] == ["greeting"]
+    assert first["summary"]["changed"] and first["summary"]["namespaces"][0]["patched_workflows"] == ["greeting"]
     sf = api.get(SF_API, "SonataFlow", "greeting", "team-a")
     assert sf["spec"]["persistence"]["postgresql"]["serviceRef"]["namespace"] == "sonataflow-infra"
     source = api.get("v1", "Secret", "sonataflow-psql-postgresql", "sonataflow-infra")

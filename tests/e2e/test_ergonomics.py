@@ -77,6 +77,58 @@ def test_completion_offers_live_namespaces(installed):
     assert orch(installed, "workflow", "remove-namespace", "compl-wf", "--yes", "-o", "plain").returncode == 0
 
 
+def test_several_namespaces_one_plan_one_lock_one_report(installed):
+    """add-namespace / remove-namespace NS...: one lock, one report, a Terminating namespace fails alone (exit 21)."""
+    from kubernetes import client as k8s
+
+    core = k8s.CoreV1Api(installed.api_client())
+    log = AuditLog(installed.audit_log)
+    # A namespace held in Terminating by a ConfigMap's finalizer (nothing processes it)
+    core.create_namespace({"metadata": {"name": "multi-term"}})
+    core.create_namespaced_config_map("multi-term", {"metadata": {"name": "hold", "finalizers": ["example.com/hold"]}})
+    core.delete_namespace("multi-term")
+    try:
+        mark = log.mark()
+        res = orch(installed, "workflow", "add-namespace", "multi-a", "multi-term", "multi-b", "-o", "json")
+        assert res.returncode == 21, res.stdout + res.stderr
+        report = validate(("workflow", "add-namespace"), res.stdout)
+        s = report["summary"]
+        assert [(n["namespace"], n["ok"]) for n in s["namespaces"]] == \
+            [("multi-a", True), ("multi-term", False), ("multi-b", True)]
+        assert s["failed"] == ["multi-term"] and s["namespaces"][1]["error"]["exit_code"] == 5
+        assert "Terminating" in s["namespaces"][1]["error"]["message"]
+        assert report["error"]["exit_code"] == 21 and "1 of 3" in report["error"]["message"]
+        assert [st["id"] for st in report["steps"]] == \
+            ["add-namespace/multi-a", "add-namespace/multi-term", "add-namespace/multi-b"]
+        writes = [e for e in log.events(since=mark, user_agent_prefix="orch/") if e.is_write]
+        assert [e.verb for e in writes if e.resource == "leases"].count("create") == 1  # one lock for the call
+        assert not [e for e in writes if e.namespace == "multi-term" and e.resource != "leases"]
+        for name in ("multi-a", "multi-b"):
+            assert core.read_namespaced_secret("sonataflow-psql-postgresql", name).data
+
+        mark = log.mark()
+        again = orch(installed, "workflow", "add-namespace", "multi-a", "multi-b", "multi-a", "-o", "plain")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "multi-a: nothing to change (already enabled)" in again.stdout
+        assert "2 of 2 namespaces done" in again.stdout
+        assert [e for e in log.events(since=mark, user_agent_prefix="orch/") if e.is_write] == []
+
+        listing = orch_json(installed, "workflow", "list-namespaces")
+        complete = {n["namespace"]: n["complete"] for n in listing["summary"]["namespaces"]}
+        assert complete["multi-a"] and complete["multi-b"]
+
+        mark = log.mark()
+        removed = orch(installed, "workflow", "remove-namespace", "multi-a", "multi-b", "--yes", "-o", "json")
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        r = validate(("workflow", "remove-namespace"), removed.stdout)["summary"]
+        assert [(n["namespace"], n["changed"]) for n in r["namespaces"]] == [("multi-a", True), ("multi-b", True)]
+        writes = [e for e in log.events(since=mark, user_agent_prefix="orch/") if e.is_write]
+        assert [e.verb for e in writes if e.resource == "leases"].count("create") == 1
+        assert {e.name for e in writes if e.resource == "namespaces" and e.verb == "delete"} == {"multi-a", "multi-b"}
+    finally:
+        core.patch_namespaced_config_map("hold", "multi-term", {"metadata": {"finalizers": None}})
+
+
 def _members(path) -> dict[str, str]:
     with tarfile.open(path) as tar:
         return {m.name.split("/", 1)[1]: tar.extractfile(m).read().decode() for m in tar.getmembers() if m.isfile()}

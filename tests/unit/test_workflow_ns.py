@@ -212,3 +212,93 @@ def test_completeness_names_each_missing_piece():
     assert "ingress from rhdh-operator" in bare and "intra-namespace" in bare and "Secret" in bare
     platform = reports["sonataflow-infra"]
     assert platform.role == "platform" and "allow-intra-namespace" in " ".join(platform.missing)
+
+
+# -- several namespaces in one call (issue 15) ------------------------------------------------------
+
+class CountingLock:
+    taken = 0
+
+    def __init__(self, kube, namespace, on_wait=None):
+        pass
+
+    def acquire(self):
+        CountingLock.taken += 1
+
+    def release(self):
+        pass
+
+
+def _run_command(monkeypatch, kube, command, **extra):
+    from orchestrator_cli.day2 import namespaces as cmd
+    from orchestrator_cli.kube import lock
+    from orchestrator_cli.report.reporters import BaseReporter
+
+    monkeypatch.setattr(cmd, "_connect", lambda opts: kube)
+    monkeypatch.setattr(lock, "InstallLock", CountingLock)
+    CountingLock.taken = 0
+    reporter = BaseReporter()
+    error = None
+    try:
+        getattr(cmd, command)(cmd.Day2Options(dry_run=extra.pop("dry_run", False), extra=extra), reporter)
+    except Exception as exc:  # noqa: BLE001 - the test looks at what the CLI would map to an exit code
+        error = exc
+    return reporter, error
+
+
+def terminating(name):
+    obj = ns(name)
+    obj["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    return obj
+
+
+def test_add_many_namespaces_one_lock_one_report_and_a_failure_per_namespace(monkeypatch):
+    from orchestrator_cli.core.errors import PartlyFailed
+
+    kube = installed()
+    kube.put(terminating("doomed"))
+    reporter, error = _run_command(monkeypatch, kube, "add_namespace", namespaces=["team-a", "doomed", "team-b"])
+    assert isinstance(error, PartlyFailed) and error.exit_code == 21
+    assert "1 of 3" in error.message and error.details == [
+        "doomed: namespace doomed is being deleted (Terminating); wait until it is gone"]
+    assert CountingLock.taken == 1
+    summary = reporter.summary_data
+    assert [(n["namespace"], n["ok"], n["changed"]) for n in summary["namespaces"]] == \
+        [("team-a", True, True), ("doomed", False, False), ("team-b", True, True)]
+    assert summary["failed"] == ["doomed"] and summary["namespaces"][1]["error"]["exit_code"] == 5
+    assert [s["id"] for s in reporter.steps] == ["add-namespace/team-a", "add-namespace/doomed", "add-namespace/team-b"]
+    for name in ("team-a", "team-b"):  # the others were done all the same
+        assert kube.find("v1", "Secret", "sonataflow-psql-postgresql", name) is not None
+    assert kube.find("v1", "Secret", "sonataflow-psql-postgresql", "doomed") is None
+
+    again, error = _run_command(monkeypatch, kube, "add_namespace", namespaces=["team-a", "team-b", "team-a"])
+    assert error is None and not again.summary_data["changed"] and CountingLock.taken == 0  # nothing to write
+    assert [n["namespace"] for n in again.summary_data["namespaces"]] == ["team-a", "team-b"]  # each once
+
+
+def test_one_failing_namespace_fails_as_before_and_bad_input_writes_nothing(monkeypatch):
+    from orchestrator_cli.core.errors import InputError, StepFailed
+
+    kube = installed()
+    kube.put(terminating("doomed"))
+    reporter, error = _run_command(monkeypatch, kube, "add_namespace", namespaces=["doomed"])
+    assert type(error) is StepFailed and reporter.summary_data is None
+    _, error = _run_command(monkeypatch, kube, "add_namespace", namespaces=["team-a", "Bad_NS"])
+    assert isinstance(error, InputError) and kube.writes == []
+    _, error = _run_command(monkeypatch, kube, "add_namespace", namespaces=["team-a", "sonataflow-infra"])
+    assert isinstance(error, InputError) and kube.writes == []
+
+
+def test_remove_many_namespaces_dry_run_then_for_real(monkeypatch):
+    kube = installed()
+    kube.put(ns(detect(kube).generation.operator.namespace))  # where the install lock lives
+    _, error = _run_command(monkeypatch, kube, "add_namespace", namespaces=["team-a", "team-b"])
+    assert error is None
+    plan, error = _run_command(monkeypatch, kube, "remove_namespace", namespaces=["team-a", "team-b"], dry_run=True,
+                               yes=True)
+    assert error is None and plan.summary_data["dry_run"] and plan.summary_data["changed"]
+    assert kube.find("v1", "Namespace", "team-a") is not None
+    done, error = _run_command(monkeypatch, kube, "remove_namespace", namespaces=["team-a", "team-b"], yes=True)
+    assert error is None and CountingLock.taken == 1
+    assert [n["namespace"] for n in done.summary_data["namespaces"] if n["changed"]] == ["team-a", "team-b"]
+    assert kube.find("v1", "Namespace", "team-a") is None and kube.find("v1", "Namespace", "team-b") is None
