@@ -32,6 +32,7 @@ app = typer.Typer(
 
 OUTPUTS = ("table", "plain", "json", "yaml")
 # install / check --pre help panels (cli/help.py), besides CONNECTION and OUTPUT
+PLATFORM = "Platform (Kubernetes)"
 NAMESPACES, RHDH, GITOPS, SECRETS, POSTGRES, WAITING = ("Namespaces", "RHDH", "GitOps", "Secrets", "PostgreSQL",
                                                          "Waiting")
 
@@ -140,11 +141,17 @@ def install(
     postgres_service: Optional[str] = typer.Option(None, "--postgres-service", metavar="NAME", rich_help_panel=POSTGRES, help="PostgreSQL Service name (default sonataflow-psql-postgresql)."),
     postgres_secret: Optional[str] = typer.Option(None, "--postgres-secret", metavar="NAME", rich_help_panel=POSTGRES, help="PostgreSQL Secret name in the workflow namespace."),
     postgres_database: Optional[str] = typer.Option(None, "--postgres-database", metavar="NAME", rich_help_panel=POSTGRES, help="Database name (default sonataflow)."),
+    platform: Optional[str] = typer.Option(None, "--platform", metavar="kubernetes|openshift", rich_help_panel=PLATFORM, help="Force the platform (default: detected; OpenShift when ClusterVersion or the Route API is served). Env ORCH_PLATFORM."),
+    ingress_class: Optional[str] = typer.Option(None, "--ingress-class", metavar="NAME", rich_help_panel=PLATFORM, help="Kubernetes: IngressClass of Backstage's Ingress (default: the cluster's default one)."),
+    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", rich_help_panel=PLATFORM, help="Kubernetes: host name of Backstage's Ingress (default localhost, as in the kind guide)."),
+    manifests_dir: Optional[str] = typer.Option(None, "--manifests-dir", metavar="DIR", rich_help_panel=PLATFORM, help="Kubernetes: read the pinned release manifests from DIR instead of fetching them (still verified). Env ORCH_MANIFESTS_DIR."),
+    manifest_pins: Optional[str] = typer.Option(None, "--manifest-pins", metavar="FILE", rich_help_panel=PLATFORM, help="Kubernetes: YAML file of URL and SHA-256 per release manifest replacing the built-in pins (a mirror). Env ORCH_MANIFEST_PINS."),
+    allow_unverified_manifests: Optional[bool] = typer.Option(None, "--allow-unverified-manifests", rich_help_panel=PLATFORM, help="Kubernetes: apply a release manifest whose digest is not pinned (docs/kubernetes.md says which)."),
     timeout: Optional[str] = typer.Option(None, "--timeout", metavar="SECONDS", rich_help_panel=WAITING, help="Seconds each wait item may take (default 900). Env ORCH_TIMEOUT."),
     item_timeout: List[str] = typer.Option([], "--item-timeout", rich_help_panel=WAITING, metavar="ID=SECONDS", help="Timeout for one wait item (repeatable)."),
     lock_timeout: float = typer.Option(600, "--lock-timeout", metavar="SECONDS", rich_help_panel=WAITING, help="Seconds to wait for another orch install to finish."),
 ) -> None:
-    """Install the Orchestrator on OpenShift (safe to re-run)."""
+    """Install the Orchestrator on OpenShift or Kubernetes (safe to re-run)."""
     from orchestrator_cli.install.run import Options
     from orchestrator_cli.install.run import install as do_install
 
@@ -161,7 +168,9 @@ def install(
                    email_username=email_username, email_password=email_password,
                    postgres_external=postgres_external, postgres_namespace=postgres_namespace,
                    postgres_service=postgres_service, postgres_secret=postgres_secret,
-                   postgres_database=postgres_database, timeout=timeout, item_timeouts=item_timeout)
+                   postgres_database=postgres_database, timeout=timeout, item_timeouts=item_timeout,
+                   platform=platform, ingress_class=ingress_class, host=host, manifests_dir=manifests_dir,
+                   manifest_pins=manifest_pins, allow_unverified_manifests=allow_unverified_manifests)
     opts = Options(flags=flags, values_file=values, kubeconfig=kubeconfig, context=context, use_default=use_default,
                    dry_run=dry_run, output=output, lock_timeout=lock_timeout)
     _run(do_install, opts, output)
@@ -192,6 +201,12 @@ def check(
     token_cluster_admin: Optional[bool] = typer.Option(None, "--token-cluster-admin/--no-token-cluster-admin", rich_help_panel=RHDH),
     postgres_external: Optional[bool] = typer.Option(None, "--postgres-external/--no-postgres-external", rich_help_panel=POSTGRES),
     postgres_namespace: Optional[str] = typer.Option(None, "--postgres-namespace", metavar="NS", rich_help_panel=POSTGRES),
+    platform: Optional[str] = typer.Option(None, "--platform", metavar="kubernetes|openshift", rich_help_panel=PLATFORM, help="Force the platform (default: detected; OpenShift when ClusterVersion or the Route API is served). Env ORCH_PLATFORM."),
+    ingress_class: Optional[str] = typer.Option(None, "--ingress-class", metavar="NAME", rich_help_panel=PLATFORM, help="Kubernetes: IngressClass of Backstage's Ingress (default: the cluster's default one)."),
+    host: Optional[str] = typer.Option(None, "--host", metavar="HOST", rich_help_panel=PLATFORM, help="Kubernetes: host name of Backstage's Ingress (default localhost, as in the kind guide)."),
+    manifests_dir: Optional[str] = typer.Option(None, "--manifests-dir", metavar="DIR", rich_help_panel=PLATFORM, help="Kubernetes: read the pinned release manifests from DIR instead of fetching them (still verified). Env ORCH_MANIFESTS_DIR."),
+    manifest_pins: Optional[str] = typer.Option(None, "--manifest-pins", metavar="FILE", rich_help_panel=PLATFORM, help="Kubernetes: YAML file of URL and SHA-256 per release manifest replacing the built-in pins (a mirror). Env ORCH_MANIFEST_PINS."),
+    allow_unverified_manifests: Optional[bool] = typer.Option(None, "--allow-unverified-manifests", rich_help_panel=PLATFORM, help="Kubernetes: apply a release manifest whose digest is not pinned (docs/kubernetes.md says which)."),
 ) -> None:
     """Health checks. `orch check --pre`: can this cluster take an install? (exit 4 if not)."""
     from orchestrator_cli.core.errors import InputError
@@ -209,7 +224,9 @@ def check(
                    workflow_namespace=workflow_namespace, existing_rhdh=existing_rhdh, gitops=gitops,
                    argocd_namespace=argocd_namespace, argocd_instance=argocd_instance, tekton=tekton,
                    token_cluster_admin=token_cluster_admin, postgres_external=postgres_external,
-                   postgres_namespace=postgres_namespace)
+                   postgres_namespace=postgres_namespace, platform=platform, ingress_class=ingress_class,
+                   host=host, manifests_dir=manifests_dir, manifest_pins=manifest_pins,
+                   allow_unverified_manifests=allow_unverified_manifests)
     opts = Options(flags=flags, values_file=values, kubeconfig=kubeconfig, context=context, use_default=True,
                    output=output)
     _run(check_pre, opts, output)

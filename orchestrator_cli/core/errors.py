@@ -102,6 +102,21 @@ class LintFailed(OrchError):
     exit_code = 15
 
 
+class ManifestUnverified(OrchError):
+    """`orch install` on Kubernetes: a pinned release manifest could not be fetched or read from --manifests-dir,
+    does not match its pinned SHA-256, or has no pinned digest and --allow-unverified-manifests was not given
+    (nothing was written)."""
+
+    exit_code = 17
+
+
+class PlatformUnsupported(OrchError):
+    """An option or generation the (detected or --platform) platform cannot install, e.g. --gitops on Kubernetes
+    or --host on OpenShift (nothing was written)."""
+
+    exit_code = 18
+
+
 class PartlyFailed(OrchError):
     """A command given several names (`orch workflow add-namespace / remove-namespace NS...`) did some and failed
     for others; each failure is named with its reason (and its own exit code) in the report."""
@@ -140,6 +155,9 @@ EXIT_CODES: dict[int, str] = {
     13: "orch workflow install: chart repository unreachable or unusable, chart not listed, or digest mismatch",
     14: "orch workflow install: chart version incompatible with the installed Orchestrator",
     15: "workflow lint found errors (each is listed as file:line:column); deploy wrote nothing",
+    17: "Kubernetes: a pinned release manifest is unavailable, does not match its SHA-256 or has no pinned digest; "
+        "nothing was written",
+    18: "an option or generation the platform (detected or --platform) does not support; nothing was written",
     21: "orch workflow add-namespace / remove-namespace with several namespaces: some failed (each is named with "
         "its reason), the others were done",
     130: "interrupted (Ctrl-C); re-run to continue",

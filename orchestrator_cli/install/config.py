@@ -34,10 +34,24 @@ class InstallConfig:
     # setup-secret key -> (value, explicit?) for the optional keys the user supplied
     secret_inputs: dict[str, tuple[str, bool]] = field(default_factory=dict, repr=False)
     notifications_email: bool = False
+    # The platform (auto until prepare() detects it) and the Kubernetes-only inputs (platforms/kubernetes.py).
+    platform: str = "auto"
+    ingress_class: str | None = None
+    host: str = "localhost"
+    manifests_dir: str | None = None
+    manifest_pins: str | None = None
+    allow_unverified_manifests: bool = False
+    explicit: frozenset = frozenset()  # names of the inputs the user gave (flag, values file, env, prompt)
 
     @property
     def generation(self) -> Generation:
-        return get_generation(self.version)
+        from orchestrator_cli.platforms import platform_generation
+
+        return platform_generation(self.platform, get_generation(self.version))
+
+    @property
+    def platform_forced(self) -> bool:
+        return "platform" in self.explicit
 
     def timeout_for(self, item_id: str) -> int:
         return self.item_timeouts.get(item_id, self.timeout)
@@ -75,7 +89,7 @@ def build_config(resolved: dict[str, Resolved]) -> InstallConfig:
                 raise InputError("--postgres-namespace is only for --postgres-external (the reference "
                                  "deployment lives in the workflow namespace)")
     item_timeouts = val.get("item_timeouts") or {}
-    known = {w.id for w in gen.wait_list} | INTERNAL_WAIT_IDS
+    known = {w.id for w in gen.wait_list} | INTERNAL_WAIT_IDS | KUBERNETES_WAIT_IDS
     unknown = sorted(set(item_timeouts) - known)
     if unknown:
         raise InputError(f"unknown wait item {unknown[0]!r} for a timeout; known: {', '.join(sorted(known))}")
@@ -116,8 +130,17 @@ def build_config(resolved: dict[str, Resolved]) -> InstallConfig:
         item_timeouts=dict(item_timeouts),
         secret_inputs=secret_inputs,
         notifications_email=email,
+        platform=val.get("platform") or "auto",
+        ingress_class=val.get("ingress_class"),
+        host=val.get("host") or "localhost",
+        manifests_dir=val.get("manifests_dir"),
+        manifest_pins=val.get("manifest_pins"),
+        allow_unverified_manifests=bool(val.get("allow_unverified_manifests")),
+        explicit=frozenset(k for k, r in resolved.items() if r.explicit),
     )
 
 
 # Waits orch adds around the upstream list; they accept --item-timeout too.
+# The Kubernetes platform's own wait items (platforms/kubernetes_generation.py; the platform is not known yet).
+KUBERNETES_WAIT_IDS = {"knative-operator", "sonataflow-operator", "rhdh-operator"}
 INTERNAL_WAIT_IDS = {"postgres", "postgres-service", "operator", "token", "crd", "orchestrator-cr"}

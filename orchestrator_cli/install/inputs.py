@@ -21,7 +21,7 @@ from orchestrator_cli.core.errors import InputError
 @dataclass(frozen=True)
 class InputSpec:
     name: str
-    kind: str  # namespace | name | text | host | secret | bool | timeout | version | item-timeouts
+    kind: str  # namespace | name | text | host | secret | bool | timeout | version | item-timeouts | platform | path
     values_key: str  # dotted path in the values file
     flag: str | None = None
     env: str | None = None
@@ -79,6 +79,13 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec("postgres_secret", "name", "postgres.secretName", "--postgres-secret", None,
               "sonataflow-psql-postgresql"),
     InputSpec("postgres_database", "name", "postgres.database", "--postgres-database", None, "sonataflow"),
+    InputSpec("platform", "platform", "platform", "--platform", "ORCH_PLATFORM", "auto"),
+    InputSpec("ingress_class", "name", "kubernetes.ingressClass", "--ingress-class", None, None),
+    InputSpec("host", "host", "kubernetes.host", "--host", None, "localhost"),
+    InputSpec("manifests_dir", "path", "kubernetes.manifestsDir", "--manifests-dir", "ORCH_MANIFESTS_DIR", None),
+    InputSpec("manifest_pins", "path", "kubernetes.manifestPins", "--manifest-pins", "ORCH_MANIFEST_PINS", None),
+    InputSpec("allow_unverified_manifests", "bool", "kubernetes.allowUnverifiedManifests",
+              "--allow-unverified-manifests", None, False),
     InputSpec("timeout", "timeout", "timeouts.default", "--timeout", "ORCH_TIMEOUT", 900),
     InputSpec("item_timeouts", "item-timeouts", "timeouts.items", "--item-timeout", None, None),
 )
@@ -121,6 +128,12 @@ def convert(spec: InputSpec, raw: Any, source: str) -> Any:
         if source == "env" and isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
             return raw.strip().lower() in _TRUE
         raise InputError(f"{what} must be true or false, got {_show(spec, raw)}")
+    if kind == "platform":
+        if raw not in ("auto", "kubernetes", "openshift"):
+            raise InputError(f"{what} must be kubernetes or openshift, got {_show(spec, raw)}")
+        return raw
+    if kind == "path":
+        return v.validate_text(raw, what)
     if kind == "timeout":
         return v.validate_timeout(raw, what)
     if kind == "item-timeouts":

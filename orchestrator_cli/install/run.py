@@ -103,15 +103,35 @@ def prepare(opts: Options, reporter) -> tuple[Any, InstallConfig]:
                                                  "gitlab_host", "gitlab_token") if n not in resolved]
         if missing:
             reporter.warn(f"not given, omitted from the setup secret (existing values are kept): {', '.join(missing)}")
+    config = _with_platform(kube, config)
     kube.facts = {"server_version": version}
     return kube, config
 
 
+def _with_platform(kube, config: InstallConfig) -> InstallConfig:
+    """The config with its platform settled (detected unless --platform forced it); raises PlatformUnsupported
+    (nothing written) for options or a generation the platform cannot install."""
+    import dataclasses
+
+    from orchestrator_cli.core.errors import PlatformUnsupported
+    from orchestrator_cli.platforms import detect_platform, get_platform
+
+    name = config.platform if config.platform != "auto" else detect_platform(kube)
+    config = dataclasses.replace(config, platform=name)
+    problems = get_platform(name).unsupported(config)
+    if problems:
+        how = "--platform" if config.platform_forced else "detected"
+        raise PlatformUnsupported(f"{problems[0]} (platform {name}, {how}); nothing was written",
+                                  details=problems[1:])
+    return config
+
+
 def run_preflight(kube, config, reporter) -> list:
-    from orchestrator_cli.install.preflight import PREFLIGHT_CHECKS, PreflightContext
+    from orchestrator_cli.install.preflight import PreflightContext
+    from orchestrator_cli.platforms import get_platform
 
     ctx = PreflightContext(kube, config, dict(getattr(kube, "facts", {}) or {}))
-    results = run_checks(PREFLIGHT_CHECKS, ctx, reporter)
+    results = run_checks(get_platform(config.platform).checks, ctx, reporter)
     reporter.checks_done()
     return results
 
@@ -125,8 +145,8 @@ def check_pre(opts: Options, reporter) -> bool:
 def install(opts: Options, reporter) -> None:
     from orchestrator_cli.install.pipeline import run_pipeline
     from orchestrator_cli.install.steps.base import StepContext
-    from orchestrator_cli.install.steps.registry import install_steps
     from orchestrator_cli.kube.lock import InstallLock
+    from orchestrator_cli.platforms import get_platform
 
     kube, config = prepare(opts, reporter)
     results = run_preflight(kube, config, reporter)
@@ -141,7 +161,7 @@ def install(opts: Options, reporter) -> None:
                       before_write=lock.acquire, stop=stop)
     manifests: list[dict] = []
     try:
-        run_pipeline(install_steps(config), ctx, lock=lock, collect_manifests=manifests)
+        run_pipeline(get_platform(config.platform).steps(config), ctx, lock=lock, collect_manifests=manifests)
         if opts.dry_run and opts.output == "yaml":
             reporter.manifests(manifests)
     finally:

@@ -68,6 +68,21 @@ class Kube:
         self.context = context
         self._lock = threading.Lock()
         self.requests = 0
+        self._discovered: dict[tuple[str, str], tuple[str, bool]] = {}  # learn_resources(): kinds of manifests
+
+    def learn_resources(self, group_version: str) -> None:
+        """Adds every kind served under group_version (one discovery request) to what resource() knows: for the
+        upstream release manifests, whose kinds orch does not list in RESOURCES."""
+        path = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
+        try:
+            out = self._call(self.dyn.request, "get", path)
+        except Exception as exc:  # noqa: BLE001
+            if _status(exc) == 404:
+                return
+            self._translate(exc, f"discover {group_version}")
+        for r in out.get("resources") or []:
+            if "/" not in r.get("name", ""):
+                self._discovered[(group_version, r["kind"])] = (r["name"], bool(r.get("namespaced")))
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -76,7 +91,7 @@ class Kube:
 
     def resource(self, api_version: str, kind: str) -> Resource:
         try:
-            plural, namespaced = RESOURCES[(api_version, kind)]
+            plural, namespaced = RESOURCES.get((api_version, kind)) or self._discovered[(api_version, kind)]
         except KeyError:
             raise KeyError(f"orch does not know the resource {kind} in {api_version}") from None
         group, _, version = api_version.rpartition("/")

@@ -1,0 +1,50 @@
+"""The installation record on Kubernetes. There is no Orchestrator operator (and no Orchestrator CR) there: orch
+records what it installed in a ConfigMap in the orchestrator namespace, whose `spec` has the Orchestrator CR's
+shape (v1alpha1 keys), so day-2 commands read it like a CR (generations.detect)."""
+
+from __future__ import annotations
+
+import yaml
+
+from orchestrator_cli.core.ownership import MANAGED_BY, PART_OF
+
+RECORD_NAME = "orchestrator-installation"
+RECORD_LABEL = "orch.rhdhorchestrator.io/installation"
+RECORD_SELECTOR = f"{RECORD_LABEL}=kubernetes"
+
+
+def find_records(kube) -> list[dict]:
+    """Every installation record on the cluster (cluster-wide list by label)."""
+    items, _ = kube.list("v1", "ConfigMap", label_selector=RECORD_SELECTOR)
+    return sorted(items, key=lambda i: (i["metadata"]["namespace"], i["metadata"]["name"]))
+
+
+def record_spec(config) -> dict:
+    """The Orchestrator-CR-shaped spec of an install (pure)."""
+    return {
+        "orchestrator": {"namespace": config.workflow_namespace},
+        "rhdhOperator": {"enabled": True, "subscription": {"targetNamespace": config.rhdh_namespace},
+                         "secretRef": {"name": "backstage-backend-auth-secret"}},
+        "postgres": {"serviceName": config.postgres_service, "serviceNamespace": config.postgres_namespace,
+                     "authSecret": {"name": config.postgres_secret, "userKey": "postgres-username",
+                                    "passwordKey": "postgres-password"},
+                     "database": config.postgres_database},
+        "argocd": {"enabled": False},
+    }
+
+
+def record_object(config, ingress_class: str) -> dict:
+    return {
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": RECORD_NAME, "namespace": config.orchestrator_namespace,
+                     "labels": {**MANAGED_BY, **PART_OF, RECORD_LABEL: "kubernetes"}},
+        "data": {"version": config.version, "platform": "kubernetes", "ingressClass": ingress_class,
+                 "host": config.host, "spec.yaml": yaml.safe_dump(record_spec(config), sort_keys=True)},
+    }
+
+
+def record_as_cr(record: dict) -> dict:
+    """The record as the Orchestrator CR day-2 reads (pure): metadata of the ConfigMap, its spec."""
+    data = record.get("data") or {}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": record["metadata"],
+            "spec": yaml.safe_load(data.get("spec.yaml") or "{}") or {}}
