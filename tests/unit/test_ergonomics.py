@@ -338,6 +338,6 @@ def test_install_help_groups_its_options_into_panels():
     out = runner.invoke(app, ["install", "--help"], terminal_width=100).output
     panels = [line[:-1] for line in out.splitlines() if line.endswith(":") and not line.startswith(" ")]
     assert panels == ["Options", "Output", "Connection", "Namespaces", "RHDH", "GitOps", "Secrets", "PostgreSQL",
-                      "Waiting"], panels
+                      "Platform (Kubernetes)", "Waiting"], panels
     for metavar in ("--workflow-namespace NS", "--values FILE", "--timeout SECONDS", "--version VERSION"):
         assert metavar in out
