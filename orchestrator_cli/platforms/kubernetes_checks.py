@@ -99,6 +99,27 @@ def check_existing_install(ctx: PreflightContext) -> str:
     return f"existing install of Orchestrator {version} ({where}); orch will complete/reconcile it"
 
 
+def check_release_manifests(ctx: PreflightContext) -> str:
+    """Without fetching anything: every pin has a digest (or --allow-unverified-manifests), and with
+    --manifests-dir every file is there. The bytes are verified when install reads them."""
+    from pathlib import Path
+
+    from orchestrator_cli.platforms.kubernetes_manifests import effective_pins
+
+    c = ctx.config
+    pins = effective_pins(c)
+    unpinned = [m.component for m in pins.manifests if m.sha256 is None]
+    if unpinned and not c.allow_unverified_manifests:
+        raise CheckFailed(f"no pinned digest for {', '.join(unpinned)} (docs/kubernetes.md): pin it with "
+                          "--manifest-pins FILE or pass --allow-unverified-manifests")
+    if c.manifests_dir:
+        missing = [m.file_name for m in pins.manifests if not (Path(c.manifests_dir) / m.file_name).is_file()]
+        if missing:
+            raise CheckFailed(f"--manifests-dir {c.manifests_dir} lacks {', '.join(missing)}")
+        return f"{len(pins.manifests)} release manifests in {c.manifests_dir} (verified when read)"
+    return f"{len(pins.manifests)} pinned release manifests ({', '.join(m.component for m in pins.manifests)})"
+
+
 _REPLACED = {"permissions": check_permissions}
 _ADDED = (
     Check("kubernetes-version", "Kubernetes version supported by the pinned releases",
@@ -106,6 +127,9 @@ _ADDED = (
     Check("ingress-class", "an IngressClass for Backstage's Ingress",
           "install an ingress controller (docs/kubernetes.md: Contour on kind) or pass --ingress-class",
           check_ingress_class),
+    Check("release-manifests", "pinned release manifests usable",
+          "see docs/kubernetes.md for the pins; --manifests-dir DIR holds <component>.yaml files",
+          check_release_manifests),
     Check("kubernetes-install", "existing Orchestrator install", "use the same --version as the installed one",
           check_existing_install),
 )

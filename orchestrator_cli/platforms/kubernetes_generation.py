@@ -55,5 +55,6 @@ def kubernetes_generation(gen: Generation) -> Generation:
         serverless_logic=OperandSubscription(sonataflow.deployment, sonataflow.namespace, "", sonataflow.version),
         wait_list=wait_list(gen),
         sonataflow_operator_wait_id="sonataflow-operator",
+        monitoring_network_policy=None,  # its source namespace is OpenShift's user-workload monitoring
         notes=gen.notes + ("kubernetes",),
     )

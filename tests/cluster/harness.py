@@ -41,6 +41,12 @@ OPENSHIFT_DOMAIN = "apps.orch.local"
 SERVICE_CIDR = "10.96.0.0/12"
 POD_CIDR = "10.244.0.0/16"
 
+INGRESS_CLASS = {
+    "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+    "metadata": {"name": "contour", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+    "spec": {"controller": "projectcontour.io/ingress-controller"},
+}
+
 _AUDIT_POLICY = {
     "apiVersion": "audit.k8s.io/v1",
     "kind": "Policy",
@@ -106,6 +112,7 @@ class Cluster:
         self.pod_log_file = work_dir / "pod-logs" / "current.log"
         self.previous_pod_log_file = work_dir / "pod-logs" / "previous.log"
         self.supervised: list[SupervisedOperator] = []
+        self.mirror = None  # vanilla: the stand-in release manifests (tests/cluster/mirror.py)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -119,7 +126,8 @@ class Cluster:
     ) -> "Cluster":
         if flavor not in ("vanilla", "openshift"):
             raise ValueError(f"unknown cluster flavor {flavor!r}")
-        simulators = flavor == "openshift" if simulators is None else simulators
+        # vanilla runs them too: the SonataFlow and RHDH operators its stand-in release manifests install
+        simulators = True if simulators is None else simulators
         bin_dir = binaries_dir()
         work_dir = Path(tempfile.mkdtemp(prefix="orch-cluster-"))
         log_root = log_root or REPO / ".cluster" / "logs"
@@ -144,12 +152,17 @@ class Cluster:
         self._start_supervisor()
         if self.flavor == "openshift":
             self._install_openshift_platform(openshift_version)
+        else:
+            self._install_kubernetes_platform()
         if self.with_simulators:
             self._start_simulators()
         self._wait_ready()
         (self.log_dir / "startup-seconds").write_text(f"{time.monotonic() - started:.1f}\n")
 
     def stop(self) -> None:
+        if self.mirror is not None:
+            self.mirror.stop()
+            self.mirror = None
         for name in reversed(list(self.components)):
             self.components[name].stop()
         self.components.clear()
@@ -169,6 +182,8 @@ class Cluster:
     def env(self, kubeconfig: Path | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env["KUBECONFIG"] = str(kubeconfig or self.kubeconfig)
+        if self.manifest_pins is not None:
+            env["ORCH_MANIFEST_PINS"] = str(self.manifest_pins)
         return env
 
     def make_user(self, name: str, groups: tuple[str, ...] | list[str] = ()) -> Path:
@@ -468,6 +483,19 @@ class Cluster:
         self.apply_manifests([d for d in yaml.safe_load_all((crd_dir / "platform-objects.yaml").read_text()) if d])
         self.set_openshift_version(version)
 
+    def _install_kubernetes_platform(self) -> None:
+        """What a Kubernetes user's cluster has besides the default StorageClass: an ingress controller's
+        IngressClass (Contour's, the user's guide's), and a mirror of the operators' release manifests."""
+        from tests.cluster.mirror import ManifestMirror
+
+        self.apply_manifests([INGRESS_CLASS])
+        self.mirror = ManifestMirror(self.work_dir / "mirror" / "manifests", free_port(), self.bin_dir)
+
+    @property
+    def manifest_pins(self) -> Path | None:
+        """The pins file of the stand-in release manifests (ORCH_MANIFEST_PINS), vanilla only."""
+        return self.mirror.pins_file if self.mirror is not None else None
+
     def set_openshift_version(self, version: str) -> None:
         """Sets ClusterVersion `version` status as the cluster-version operator would."""
         from kubernetes import client
@@ -529,6 +557,7 @@ class Cluster:
     def describe(self) -> dict:
         return {"flavor": self.flavor, "server": self.server, "kubeconfig": str(self.kubeconfig),
                 "log_dir": str(self.log_dir), "simulators": self.with_simulators,
+                "manifest_pins": str(self.manifest_pins) if self.manifest_pins else None,
                 "components": {n: c.process.pid for n, c in self.components.items() if c.process}}
 
 

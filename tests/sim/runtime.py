@@ -17,6 +17,13 @@ log = logging.getLogger("sim.runtime")
 
 Handler = Callable[[str, dict], None]
 
+# On Kubernetes the operators come from release manifests, not OLM: their Deployments (namespace, name) stand for
+# the simulated operator of the package (orchestrator_cli/platforms/kubernetes_pins.py names them).
+MANIFEST_OPERATORS = {
+    ("sonataflow-operator-system", "sonataflow-operator-controller-manager"): "logic-operator-rhel8",
+    ("rhdh-operator", "rhdh-operator"): "rhdh",
+}
+
 
 class Informer:
     """Keeps a cache of one resource type and dispatches events to handlers.
@@ -229,7 +236,8 @@ class Ctx:
         """The operator Deployment the simulated OLM created for ``package`` (an Available one
         if there are several), or None."""
         found = [d for d in self.deployments().objects()
-                 if (d["metadata"].get("labels") or {}).get("sim.orch.dev/package") == package
+                 if ((d["metadata"].get("labels") or {}).get("sim.orch.dev/package") == package
+                     or MANIFEST_OPERATORS.get((d["metadata"].get("namespace"), d["metadata"]["name"])) == package)
                  and not d["metadata"].get("deletionTimestamp")]
         found.sort(key=lambda d: not K.deployment_available(d))
         return found[0] if found else None

@@ -157,3 +157,43 @@ def test_kubernetes_permissions_cover_the_manifests_and_operator_namespaces():
     assert "create deployments.apps in namespace sonataflow-operator-system" in perms
     assert "create ingresses.networking.k8s.io in namespace rhdh-operator" in perms
     assert not any("operators.coreos.com" in p or "route.openshift.io" in p for p in perms)
+
+
+def test_release_manifests_are_verified_before_use(tmp_path):
+    import hashlib
+
+    from orchestrator_cli.core.errors import ManifestUnverified
+    from orchestrator_cli.platforms.kubernetes_manifests import effective_pins, load
+
+    body = (b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: rhdh-operator, namespace: rhdh-operator}\n")
+    (tmp_path / "rhdh-operator.yaml").write_bytes(body)
+    pins = tmp_path / "pins.yaml"
+    digest = hashlib.sha256(body).hexdigest()
+    pins.write_text(f'"1.3": {{rhdh-operator: {{url: "http://127.0.0.1:1/x.yaml", sha256: "{digest}"}}}}\n')
+    cfg = dataclasses.replace(_config(), platform="kubernetes", manifests_dir=str(tmp_path), manifest_pins=str(pins))
+    pin = effective_pins(cfg).pin("rhdh-operator")
+    assert pin.sha256 == digest and pin.url == "http://127.0.0.1:1/x.yaml"
+    assert effective_pins(cfg).pin("knative-operator").sha256 is None  # not in the file: built-in pin
+    loaded = load(pin, cfg)
+    assert loaded.docs[0]["kind"] == "Deployment" and loaded.source == str(tmp_path / "rhdh-operator.yaml")
+    (tmp_path / "rhdh-operator.yaml").write_bytes(body + b"# tampered\n")
+    with pytest.raises(ManifestUnverified, match=r"does not match its pin: sha256 [0-9a-f]{16}… instead of "
+                                                 rf"{digest[:16]}…; nothing was written$"):
+        load(pin, cfg)
+    unpinned = dataclasses.replace(pin, sha256=None)
+    with pytest.raises(ManifestUnverified, match="has no pinned digest: its sha256 is"):
+        load(unpinned, cfg)
+    assert load(unpinned, dataclasses.replace(cfg, allow_unverified_manifests=True)).sha256 != digest
+
+
+def test_pins_file_errors_are_input_errors(tmp_path):
+    from orchestrator_cli.platforms.kubernetes_manifests import effective_pins
+
+    bad = tmp_path / "pins.yaml"
+    bad.write_text('"1.3": {no-such-operator: {url: "http://x", sha256: null}}\n')
+    cfg = dataclasses.replace(_config(), platform="kubernetes", manifest_pins=str(bad))
+    with pytest.raises(InputError, match="unknown component 'no-such-operator'"):
+        effective_pins(cfg)
+    bad.write_text('"1.3": {rhdh-operator: {url: "http://x", sha256: "abc"}}\n')
+    with pytest.raises(InputError, match="needs url and a 64-hex sha256"):
+        effective_pins(cfg)
