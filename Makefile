@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 K ?=
 BIN_DIR = $(shell bash tests/cluster/build/build-binaries.sh | tail -n1)
 
-.PHONY: sysdeps benchdeps setup venv binaries test test-reliability test-unit test-e2e demo cluster-up cluster-down bench bench-lint bench-scale clean
+.PHONY: sysdeps benchdeps setup venv binaries test test-reliability test-unit test-e2e demo cluster-up cluster-down bench bench-lint bench-scale bench-cleanup clean
 
 setup: venv binaries
 
@@ -64,6 +64,10 @@ bench: sysdeps benchdeps setup
 # Only the scale part of `make bench`: status / list-namespaces at 10, 100, 500 workflow namespaces.
 bench-scale: sysdeps benchdeps setup
 	bash bench/run.sh --scale-only
+
+# Only the cleanup part of `make bench`: install, add-namespace, then `orch cleanup` against an independent observer.
+bench-cleanup: sysdeps benchdeps setup
+	bash bench/run.sh --cleanup-only
 
 # `orch workflow lint` on a generated project of 20 workflows (offline; also part of `make bench`).
 bench-lint: venv

@@ -21,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # before the tests import: `python bench/bench.py` puts only bench/ on the path
 
+import cleanup_bench  # noqa: E402 - bench/cleanup_bench.py, next to this file
 from tests.cluster.audit import AuditLog  # noqa: E402
 
 
@@ -234,10 +235,33 @@ def scale_only() -> dict:
         c.stop()
 
 
+def cleanup_only() -> dict:
+    """`make bench-cleanup`: cluster A's install (same delays), add-namespace, then the observed cleanup."""
+    from tests.cluster.harness import Cluster
+
+    c = Cluster.start("openshift")
+    try:
+        set_delays(c)
+        res = run_orch(c, ["install", "--use-default", "-o", "plain", "--timeout", "600"])
+        if res["exit"] != 0:
+            raise SystemExit(f"install failed: {res['tail']}")
+        run_orch(c, ["workflow", "add-namespace", "bench-wf", "-o", "plain"])
+        return cleanup_bench.run(c, run_orch, log, ["cleanup", "--yes", "--timeout", "300"])
+    finally:
+        c.stop()
+
+
 def main() -> None:
     from tests.cluster.harness import Cluster
 
     OUT.mkdir(parents=True, exist_ok=True)
+    if "--cleanup-only" in sys.argv[1:]:
+        result = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+                  "load_avg_at_start": os.getloadavg(), "cleanup": cleanup_only()}
+        (OUT / "cleanup.json").write_text(json.dumps(result, indent=1, default=str))
+        print(f"Run {result['date']}, load average at start {result['load_avg_at_start'][0]:.1f}")
+        print("\n".join(cleanup_bench.render(result["cleanup"])))
+        return
     if "--scale-only" in sys.argv[1:]:
         import scale  # bench/scale.py, next to this file (bench/ is on sys.path)
 
@@ -267,7 +291,7 @@ def main() -> None:
                                                                       "plain"])
         cmds["workflow list-namespaces"] = run_orch(a, ["workflow", "list-namespaces", "-o", "plain"])
         cmds["cleanup --dry-run"] = run_orch(a, ["cleanup", "--dry-run", "-o", "plain"])
-        cmds["cleanup"] = run_orch(a, ["cleanup", "--yes", "-o", "plain", "--timeout", "300"])
+        cmds["cleanup"] = cleanup_bench.run(a, run_orch, log, ["cleanup", "--yes", "--timeout", "300"])
         report["commands"] = cmds
     finally:
         a.stop()
@@ -316,6 +340,8 @@ def render(r: dict) -> str:
     for name, c in r["commands"].items():
         out.append(f"| `orch {name}` | {c['exit']} | {c['wall_s']:.1f} s | {c['requests']} | {c['writes']} | "
                    f"{c['peak_rss_mib']:.0f} MiB |")
+    if "phases" in r["commands"].get("cleanup", {}):
+        out += cleanup_bench.render(r["commands"]["cleanup"])
     if "scale" in r:
         import scale  # bench/scale.py, next to this file (bench/ is on sys.path)
 

@@ -1,6 +1,6 @@
 """`orch cleanup`: ordered, ownership-driven teardown that never hangs (reference section 7).
 
-Order (each phase waits, with a timeout, until its objects are gone):
+Order (each phase waits, with a timeout, until its objects are gone — by watching: health.waiter.wait_gone):
   1. workflows       SonataFlow CRs in every namespace (only with --include-workflows; otherwise
                      cleanup refuses and lists them) — while the SonataFlow operator still runs
   2. orchestrator-cr orch's Orchestrator CR — while its operator still runs (finalizer processed)
@@ -55,16 +55,11 @@ def _present(kube: CleanupKube, refs: list[Ref]) -> list[tuple[Ref, dict]]:
 
 def wait_gone(kube: CleanupKube, refs: list[Ref], timeout: float, stop: threading.Event,
               clock: Callable[[], float] = time.monotonic) -> list[tuple[Ref, dict]]:
-    """Poll until every object is gone or the timeout passes; returns what is left."""
-    deadline = clock() + timeout
-    delay = 0.25
-    while True:
-        left = _present(kube, refs)
-        if not left or clock() >= deadline or stop.is_set():
-            return left
-        refs = [r for r, _ in left]
-        stop.wait(min(delay, max(0.0, deadline - clock())))
-        delay = min(delay * 2, 2.0)
+    """Wait until every object is gone or the timeout passes, by watching (health.waiter.wait_gone: a deletion is
+    seen when its DELETED event arrives, not at a next poll); returns what is left with its live object."""
+    from orchestrator_cli.health.waiter import wait_gone as watch_gone
+
+    return _present(kube, watch_gone(kube, refs, timeout, stop, clock))
 
 
 def run_phase(kube: CleanupKube, phase: Phase, reporter, opts: CleanupOptions, stop: threading.Event) -> int:

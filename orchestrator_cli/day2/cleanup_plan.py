@@ -57,6 +57,9 @@ class CleanupKube(Protocol):
     def delete(self, ref: Ref) -> None: ...
     def apply(self, obj: dict) -> dict: ...
     def merge_patch(self, ref: Ref, patch: dict) -> dict: ...
+    def watch(self, api_version: str, kind: str, namespace: str | None, *, name: str | None = None,
+              label_selector: str | None = None, resource_version: str | None = None,
+              timeout_seconds: int = 30): ...  # waiting for deletions (health.waiter.wait_gone)
 
 
 @dataclass(frozen=True)

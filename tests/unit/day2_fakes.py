@@ -44,6 +44,8 @@ class FakeKube:
         self.store: dict[tuple, dict] = {}
         self.not_served = set(not_served)  # kinds whose API is absent
         self.writes: list[tuple[str, str]] = []
+        self.deleted: list[tuple[int, dict]] = []  # (resourceVersion, object): what watch() reports as DELETED
+        self.rv = 1
         for obj in objects:
             self.put(obj)
 
@@ -70,7 +72,7 @@ class FakeKube:
         group = api_version.rpartition("/")[0]
         out = [copy.deepcopy(o) for (g, k, ns, _), o in sorted(self.store.items())
                if g == group and k == kind and (namespace is None or ns == namespace) and _matches(o, label_selector)]
-        return out, "1"
+        return out, str(self.rv)
 
     def list_path(self, path: str) -> list[dict]:
         _, _, group, version, plural = path.split("/")
@@ -103,7 +105,7 @@ class FakeKube:
         merged = _merge(live, patch)
         md = merged["metadata"]
         if md.get("deletionTimestamp") and not md.get("finalizers"):
-            del self.store[_key(ref)]
+            self._gone(ref, merged)
         else:
             self.store[_key(ref)] = merged
         return copy.deepcopy(merged)
@@ -116,7 +118,32 @@ class FakeKube:
         if obj["metadata"].get("finalizers"):
             obj["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
         else:
-            del self.store[_key(ref)]
+            self._gone(ref, obj)
+
+    def _gone(self, ref: Ref, obj: dict) -> None:
+        del self.store[_key(ref)]
+        self.rv += 1
+        self.deleted.append((self.rv, {**copy.deepcopy(obj), "apiVersion": ref.api_version, "kind": ref.kind}))
+
+    def watch(self, api_version, kind, namespace, *, name=None, label_selector=None, resource_version=None,
+              timeout_seconds=30):
+        """DELETED events after resource_version, as the API server's watch sends them, until the window ends."""
+        import time
+
+        if kind in self.not_served:
+            raise NotServed(kind)
+        seen = int(resource_version or 0)
+        end = time.monotonic() + timeout_seconds
+        while time.monotonic() < end:
+            for rv, obj in list(self.deleted):
+                md = obj["metadata"]
+                if rv <= seen or obj["kind"] != kind or obj["apiVersion"].rpartition("/")[0] != \
+                        api_version.rpartition("/")[0]:
+                    continue
+                seen = rv
+                if (namespace is None or md.get("namespace") == namespace) and name in (None, md["name"]):
+                    yield "DELETED", {**obj, "metadata": {**md, "resourceVersion": str(rv)}}
+            time.sleep(0.01)
 
     def events_for(self, ref: Ref, limit: int = 5) -> list[str]:
         return []

@@ -232,6 +232,28 @@ def test_force_finalizers_removes_them_and_continues():
     assert any(line[0] == "warn" and "removed finalizers" in line[1] for line in rec.lines)
 
 
+def test_a_phase_waits_by_watching_and_ends_when_the_finalizer_is_processed():
+    """The operator (a thread here) processes the CR's finalizer after a while: cleanup sees the DELETED event of
+    its watch, with one list and no polling gets while it waits (it used to poll every 2 s)."""
+    kube = _stuck_cluster()
+    plan = plan_cleanup(kube, detect(kube), CleanupOptions(timeout=30))
+    phase = next(p for p in plan.phases if p.id == "orchestrator-cr")
+    calls = []
+    get, lst = kube.get, kube.list
+    kube.get = lambda ref, budget=None: calls.append(("get", ref.kind)) or get(ref)
+    kube.list = lambda *a, **kw: calls.append(("list", a[1])) or lst(*a, **kw)
+    cr_ref = phase.targets[0].ref
+    operator = threading.Timer(1.5, lambda: kube.merge_patch(cr_ref, {"metadata": {"finalizers": None}}))
+    operator.start()
+    try:
+        run_phase(kube, phase, Rec(), CleanupOptions(timeout=30), threading.Event())
+    finally:
+        operator.cancel()
+    assert kube.find(*[cr_ref.api_version, cr_ref.kind, cr_ref.name, cr_ref.namespace]) is None
+    assert calls.count(("list", "Orchestrator")) == 1  # listed once, then watched
+    assert calls.count(("get", "Orchestrator")) == 1  # before deleting; none while waiting
+
+
 def test_diagnose_names_the_objects_holding_a_namespace():
     kube = cluster()
     wf = obj("sonataflow.org/v1alpha08", "SonataFlow", "greeting", "wf-ns")
