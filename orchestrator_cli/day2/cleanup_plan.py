@@ -19,20 +19,10 @@ from orchestrator_cli.core.ownership import (
 from orchestrator_cli.day2.ns_desired import SONATAFLOW_API
 from orchestrator_cli.day2.ns_plan import release_change
 from orchestrator_cli.generations.detect import Installation
+from orchestrator_cli.generations.helm_operator import HELM_OPERATOR
 from orchestrator_cli.kube.resources import NotServed, Ref
 
 OLM = "operators.coreos.com/v1alpha1"
-RELEASE_NAME = "meta.helm.sh/release-name"
-RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
-OPERAND_KINDS = (  # what the Helm-based operator renders for a CR (reference section 4)
-    ("sonataflow.org/v1alpha08", "SonataFlowPlatform"),
-    ("sonataflow.org/v1alpha08", "SonataFlowClusterPlatform"),
-    ("rhdh.redhat.com/v1alpha1", "Backstage"),
-    ("rhdh.redhat.com/v1alpha2", "Backstage"),
-    ("operator.knative.dev/v1beta1", "KnativeServing"),
-    ("operator.knative.dev/v1beta1", "KnativeEventing"),
-    ("argoproj.io/v1alpha1", "AppProject"),
-)
 # Kinds orch labels; swept in phase 5 (Lease: the install lock removes itself; Namespace: phase 6).
 SWEEP_KINDS = (
     ("networking.k8s.io/v1", "NetworkPolicy"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Service"),
@@ -123,10 +113,7 @@ def _ref(obj: dict, api_version: str | None = None, kind: str | None = None) -> 
 
 def of_release(obj: dict, cr: dict | None) -> bool:
     """Made by the Helm-based operator for this CR (its release annotations name the CR) (pure)."""
-    if cr is None:
-        return False
-    ann = (obj.get("metadata") or {}).get("annotations") or {}
-    return ann.get(RELEASE_NAME) == cr["metadata"]["name"] and ann.get(RELEASE_NAMESPACE) == cr["metadata"]["namespace"]
+    return HELM_OPERATOR.made_for_cr(obj, cr)
 
 
 def pvc_belongs_to(pvc_name: str, sts: dict) -> bool:
@@ -172,11 +159,15 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
         kept.append(Target(inst.cr_ref, f"{why}: left with its operands"))
     phases.append(cr_phase)
     release_cr = cr if ours else None
+    family = inst.generation.family if inst is not None else HELM_OPERATOR
+
+    def made(obj: dict) -> bool:  # made by the installation's operator for orch's CR
+        return family.made_for_cr(obj, release_cr)
 
     operands = Phase("operands", "Operand CRs the operator made for orch's CR (if any are left)")
-    for api, kind in OPERAND_KINDS:
+    for api, kind in family.operand_kinds:
         for obj in _list(kube, api, kind):
-            if of_release(obj, release_cr):
+            if made(obj):
                 operands.targets.append(Target(_ref(obj, api, kind), "made by the Orchestrator operator"))
     operands.targets = _dedupe(operands.targets)
     phases.append(operands)
@@ -184,7 +175,7 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
     operators = Phase("operators", "Subscriptions, CSVs and InstallPlans")
     crds_of_removed: list[tuple[str, str]] = []  # (crd name, owner CSV)
     all_subs = _list(kube, OLM, "Subscription")
-    subs = [s for s in all_subs if created_by_orch_object(s) or of_release(s, release_cr)]
+    subs = [s for s in all_subs if created_by_orch_object(s) or made(s)]
     for sub in subs:
         ns = sub["metadata"]["namespace"]
         operators.targets.append(Target(_ref(sub, OLM, "Subscription"),
@@ -210,7 +201,7 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
                                             "fields, keep the operator", release_of({**sub, "apiVersion": OLM,
                                                                                      "kind": "Subscription"})))
     for og in _list(kube, "operators.coreos.com/v1", "OperatorGroup"):
-        if of_release(og, release_cr) or created_by_orch_object(og):
+        if made(og) or created_by_orch_object(og):
             operators.targets.append(Target(_ref(og, "operators.coreos.com/v1", "OperatorGroup"),
                                             "made for orch's CR"))
     operators.targets = _dedupe(operators.targets)
@@ -269,7 +260,7 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
                                         f"{', '.join(kept_pvc_namespaces[name])}: re-run with --delete-data"))
             else:
                 namespaces.targets.append(Target(ref, "created by orch"))
-        elif of_release(ns, release_cr):
+        elif made(ns):
             namespaces.targets.append(Target(ref, "created by the Orchestrator operator for orch's CR"))
     phases.append(namespaces)
 

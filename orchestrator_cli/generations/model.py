@@ -1,8 +1,20 @@
-"""The shape of a generation: every version-specific fact as data (no behaviour)."""
+"""The shape of a generation: every version-specific fact as data, and its family's recipes.
+
+A *family* is the way a group of generations is installed and run: the Helm-based Orchestrator
+operator (1.3/1.4), the Go operator (1.5/1.6), the Orchestrator inside RHDH (1.7/1.8). A family
+module holds its generations' data and the family's recipes (how its CR reads and renders, which
+objects its operator makes for orch's CR, the install step list); the pipeline, status and cleanup
+ask the family instead of testing version numbers.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from orchestrator_cli.generations.installation import Installation
+    from orchestrator_cli.kube.client import Ref
 
 
 @dataclass(frozen=True)
@@ -71,3 +83,31 @@ class Generation:
     workflow_chart_repository: str = ""
     sonataflow_operator_wait_id: str = "logic-operator"  # the wait-list item that is the SonataFlow operator
     notes: tuple[str, ...] = field(default_factory=tuple)
+    family: "Family | None" = None
+    # The install steps, by step id, in order (install/steps/registry.py maps ids to steps).
+    install_recipe: tuple[str, ...] = ()
+    cr_ready: str = "condition:Deployed"  # readiness predicate of the Orchestrator CR (readiness.py)
+    cr_finalizer: str = ""
+
+
+class Family:
+    """The behaviour shared by a family's generations (pure functions of objects and configs)."""
+
+    id = ""
+    # Kinds the family's operator makes for an Orchestrator CR (cleanup removes those left over).
+    operand_kinds: tuple[tuple[str, str], ...] = ()
+
+    def installation_from_cr(self, cr: dict, generation: Generation) -> "Installation":
+        raise NotImplementedError
+
+    def operand_subscriptions(self, inst: "Installation") -> list[tuple[str, "Ref"]]:
+        """(component, Subscription) the operator creates for the CR, besides orch's own."""
+        return []
+
+    def cr_values(self, config: Any) -> dict:
+        """Template values for the generation's CR template from an InstallConfig."""
+        raise NotImplementedError
+
+    def made_for_cr(self, obj: dict, cr: dict | None) -> bool:
+        """Did the family's operator make `obj` for orch's CR `cr` (cleanup may then remove it)?"""
+        return False

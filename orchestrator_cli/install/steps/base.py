@@ -45,6 +45,10 @@ class Step:
     id = "step"
     title = "step"
 
+    def applies(self, config) -> bool:
+        """Whether this step runs for the configuration (e.g. only with --existing-rhdh)."""
+        return True
+
     def plan(self, ctx: StepContext) -> list[Change]:
         return []
 

@@ -20,6 +20,9 @@ class ExistingRhdhStep(Step):
     id = "rhdh-config"
     title = "Existing RHDH plugin configuration"
 
+    def applies(self, config) -> bool:
+        return config.existing_rhdh
+
     def plan(self, ctx: StepContext) -> list[Change]:
         objs = plugin_config(ctx.config)
         if ctx.config.configure_rhdh:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator_cli.core.render import OMIT, render
+from orchestrator_cli.core.render import render
 from orchestrator_cli.health.waiter import WaitItem
 from orchestrator_cli.install.steps.base import Change, Step, StepContext, plan_object
 from orchestrator_cli.install.steps.waits import run_waits
@@ -13,19 +13,7 @@ CRD_NAME = "orchestrators.rhdh.redhat.com"
 
 def orchestrator_cr(config) -> dict:
     gen = config.generation
-    return render(gen.cr_template, {
-        "name": gen.cr_name, "namespace": config.orchestrator_namespace,
-        "osl_namespace": gen.serverless_logic.namespace, "osl_name": gen.serverless_logic.name,
-        "osl_channel": gen.serverless_logic.channel, "osl_starting_csv": gen.serverless_logic.starting_csv or OMIT,
-        "serverless_namespace": gen.serverless.namespace, "serverless_name": gen.serverless.name,
-        "serverless_channel": gen.serverless.channel, "serverless_starting_csv": gen.serverless.starting_csv or OMIT,
-        "rhdh_enabled": not config.existing_rhdh, "guest_provider": config.guest_provider,
-        "rhdh_namespace": config.rhdh_namespace, "rhdh_channel": gen.rhdh_channel,
-        "postgres_service": config.postgres_service, "postgres_namespace": config.postgres_namespace,
-        "postgres_secret": config.postgres_secret, "postgres_database": config.postgres_database,
-        "workflow_namespace": config.workflow_namespace, "tekton": config.tekton, "gitops": config.gitops,
-        "argocd_namespace": config.argocd_namespace if config.gitops else OMIT,
-    })[0]
+    return render(gen.cr_template, gen.family.cr_values(config))[0]
 
 
 class OrchestratorCRStep(Step):

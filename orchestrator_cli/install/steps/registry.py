@@ -1,4 +1,8 @@
-"""The install step list for a config (the order is the install order)."""
+"""The install step list for a config: the generation's recipe (step ids, in install order) mapped to steps.
+
+A family names the steps its generations need (generations/<family>.py `*_RECIPE`); a step that only
+applies to some configurations says so itself (`Step.applies`), so no version test lives here.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,12 @@ from orchestrator_cli.install.steps.summary import SummaryStep
 from orchestrator_cli.install.steps.token import TokenStep
 from orchestrator_cli.install.steps.wait_ready import WaitReadyStep
 
+STEPS: dict[str, type[Step]] = {cls.id: cls for cls in (
+    NamespacesStep, PostgresStep, OperatorStep, TokenStep, SetupSecretStep, ExistingRhdhStep, OrchestratorCRStep,
+    WaitReadyStep, NetworkPoliciesStep, SummaryStep,
+)}
+
 
 def install_steps(config) -> list[Step]:
-    steps: list[Step] = [NamespacesStep(), PostgresStep(), OperatorStep(), TokenStep(), SetupSecretStep()]
-    if config.existing_rhdh:
-        steps.append(ExistingRhdhStep())
-    steps += [OrchestratorCRStep(), WaitReadyStep(), NetworkPoliciesStep(), SummaryStep()]
-    return steps
+    steps = [STEPS[step_id]() for step_id in config.generation.install_recipe]
+    return [s for s in steps if s.applies(config)]

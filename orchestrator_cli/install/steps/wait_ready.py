@@ -12,7 +12,7 @@ def wait_items(config) -> list[WaitItem]:
     gen = config.generation
     names = {"workflow_namespace": config.workflow_namespace, "rhdh_namespace": config.rhdh_namespace}
     items = [WaitItem("orchestrator-cr", Ref(gen.cr_api_version, "Orchestrator", gen.cr_name,
-                                             config.orchestrator_namespace), "condition:Deployed",
+                                             config.orchestrator_namespace), gen.cr_ready,
                       config.timeout_for("orchestrator-cr"))]
     for t in gen.wait_list:
         if t.only_new_rhdh and config.existing_rhdh:
