@@ -41,6 +41,11 @@ class StepFailed(OrchError):
     exit_code = 5
 
 
+class Forbidden(StepFailed):
+    """The API server refused a request for lack of rights (HTTP 403); a StepFailed (exit 5) to the user, told
+    apart so a reader can fall back to narrower requests (a cluster-wide list -> one namespace at a time)."""
+
+
 class ReadinessTimeout(OrchError):
     """One or more components did not become ready within their timeout."""
 

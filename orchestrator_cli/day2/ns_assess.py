@@ -122,35 +122,51 @@ def assess_namespace(inst: Installation, ns_obj: dict, policies: list[dict], pla
 
 
 def workflow_namespaces(kube: NsKube, inst: Installation) -> list[dict]:
-    """Namespaces labelled as workflow namespaces or enabled by orch, platform namespace first."""
+    """Namespaces labelled as workflow namespaces or enabled by orch, platform namespace first (one list)."""
     found: dict[str, dict] = {}
-    for ns in _list(kube, "v1", "Namespace", label_selector=WORKFLOW_LABEL):
-        found[ns["metadata"]["name"]] = ns
     for ns in _list(kube, "v1", "Namespace"):
-        if WORKFLOW_NAMESPACE_MARK in ((ns.get("metadata") or {}).get("annotations") or {}):
-            found[ns["metadata"]["name"]] = ns
-    platform = kube.get(Ref("v1", "Namespace", inst.workflow_namespace))
-    if platform is not None:
-        found[inst.workflow_namespace] = platform
+        md = ns.get("metadata") or {}
+        if (WORKFLOW_LABEL in (md.get("labels") or {}) or WORKFLOW_NAMESPACE_MARK in (md.get("annotations") or {})
+                or md.get("name") == inst.workflow_namespace):
+            found[md["name"]] = ns
     return sorted(found.values(), key=lambda n: (n["metadata"]["name"] != inst.workflow_namespace,
                                                  n["metadata"]["name"]))
 
 
-def assess_all(kube: NsKube, inst: Installation) -> list[NamespaceReport]:
-    platform_policies = _list(kube, NP_API, "NetworkPolicy", inst.workflow_namespace)
-    source = kube.get(Ref("v1", "Secret", inst.postgres_secret, inst.workflow_namespace))
-    all_workflows = _list(kube, SONATAFLOW_API, "SonataFlow")
-    reports = []
-    for ns in workflow_namespaces(kube, inst):
-        name = ns["metadata"]["name"]
-        if name == inst.workflow_namespace:
-            policies, secret = platform_policies, source
-        else:
-            policies = _list(kube, NP_API, "NetworkPolicy", name)
-            secret = kube.get(Ref("v1", "Secret", inst.postgres_secret, name))
-        wfs = [w for w in all_workflows if w["metadata"].get("namespace") == name]
-        reports.append(assess_namespace(inst, ns, policies, platform_policies, secret, source, wfs))
-    return reports
+def by_namespace(items: Iterable[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for item in items:
+        out.setdefault((item.get("metadata") or {}).get("namespace"), []).append(item)
+    return out
+
+
+def _per_namespace_reads(kube: NsKube, inst: Installation, names: list[str]) -> tuple[dict, dict]:
+    """Policies and PostgreSQL secret copies, one list each across the cluster; namespace by namespace only when
+    the user may not list them cluster-wide (the requests then grow with the namespaces)."""
+    from orchestrator_cli.core.errors import Forbidden
+
+    try:
+        policies = by_namespace(_list(kube, NP_API, "NetworkPolicy"))
+        secrets = {ns: items[0] for ns, items in by_namespace(
+            _list(kube, "v1", "Secret", field_selector=f"metadata.name={inst.postgres_secret}")).items()}
+    except Forbidden:
+        policies = {n: _list(kube, NP_API, "NetworkPolicy", n) for n in names}
+        secrets = {n: s for n in names if (s := kube.get(Ref("v1", "Secret", inst.postgres_secret, n))) is not None}
+    return policies, secrets
+
+
+def assess_all(kube: NsKube, inst: Installation, workflows: list[dict] | None = None) -> list[NamespaceReport]:
+    """Every workflow namespace's completeness with a fixed number of requests (list once, then group):
+    namespaces, NetworkPolicies, the PostgreSQL secret copies and SonataFlows, whatever their number."""
+    namespaces = workflow_namespaces(kube, inst)
+    names = [n["metadata"]["name"] for n in namespaces]
+    policies, secrets = _per_namespace_reads(kube, inst, list(dict.fromkeys([inst.workflow_namespace, *names])))
+    platform_policies = policies.get(inst.workflow_namespace, [])
+    source = secrets.get(inst.workflow_namespace)
+    flows = by_namespace(workflows if workflows is not None else _list(kube, SONATAFLOW_API, "SonataFlow"))
+    return [assess_namespace(inst, ns, policies.get(name, []), platform_policies, secrets.get(name), source,
+                             flows.get(name, []))
+            for ns, name in zip(namespaces, names)]
 
 
 def namespace_check(report: NamespaceReport):

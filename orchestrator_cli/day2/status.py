@@ -29,6 +29,7 @@ from orchestrator_cli.day2.status_checks import (  # noqa: F401 - the checks are
     summary,
     zip_bomb,
 )
+from orchestrator_cli.day2.workflow_pods import gather_workflow_pods
 from orchestrator_cli.generations.detect import Installation
 from orchestrator_cli.health import readiness
 from orchestrator_cli.kube.client import NotServed, Ref
@@ -111,12 +112,7 @@ def gather(kube, inst: Installation, *, details: bool = True) -> Snapshot:
                      "secret": inst.postgres_secret, "database": inst.postgres_database})
 
     workflows = _list(kube, SONATAFLOW_API, "SonataFlow")
-    workflow_pods: dict[tuple[str, str], list[dict]] = {}
-    for wf in workflows:
-        ns, name = wf["metadata"]["namespace"], wf["metadata"]["name"]
-        dep = kube.get(Ref("apps/v1", "Deployment", name, ns))
-        workflow_pods[(ns, name)] = _list(kube, "v1", "Pod", ns, label_selector=_selector(dep)) \
-            if _selector(dep) else []
+    workflow_pods = gather_workflow_pods(kube, workflows)
     route = None
     if not inst.existing_rhdh:
         route = kube.get(Ref("route.openshift.io/v1", "Route", inst.backstage_route, inst.rhdh_namespace))
@@ -125,7 +121,7 @@ def gather(kube, inst: Installation, *, details: bool = True) -> Snapshot:
     def events(ref: Ref) -> list[str]:
         return kube.events_for(ref) if details else []
 
-    return Snapshot(inst=inst, items=items, objects=objects, pods=pods, namespaces=assess_all(kube, inst),
+    return Snapshot(inst=inst, items=items, objects=objects, pods=pods, namespaces=assess_all(kube, inst, workflows),
                     workflows=workflows, workflow_pods=workflow_pods, rhdh_pods=rhdh_pods, route=route,
                     postgres=postgres, events=events)
 

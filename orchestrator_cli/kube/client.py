@@ -22,7 +22,7 @@ from kubernetes.dynamic.resource import Resource
 from tenacity import Retrying, retry_if_exception, wait_exponential
 
 from orchestrator_cli import __version__
-from orchestrator_cli.core.errors import ClusterUnreachable, StepFailed
+from orchestrator_cli.core.errors import ClusterUnreachable, Forbidden, StepFailed
 from orchestrator_cli.kube.api_errors import (  # noqa: F401 - re-exported
     HICCUP_BUDGET,
     HICCUP_MESSAGES,
@@ -128,7 +128,7 @@ class Kube:
         if status == 401:
             raise ClusterUnreachable(f"the API server rejected the credentials ({what}); log in again") from None
         if status == 403:
-            raise StepFailed(f"forbidden: {what}: {describe_api_error(exc)}") from None
+            raise Forbidden(f"forbidden: {what}: {describe_api_error(exc)}") from None
         if is_transient(exc) and not server_hiccup(exc):  # a lasting "hiccup" is the step's failure
             raise ClusterUnreachable(f"API server {self.server} unreachable while trying to {what}: "
                                      f"{describe_api_error(exc) if status else describe_connection_error(exc)}") from None

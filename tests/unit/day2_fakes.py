@@ -39,6 +39,15 @@ def _matches(obj: dict, selector: str | None) -> bool:
     return True
 
 
+def _fields(obj: dict, selector: str | None) -> bool:
+    """metadata.name= / metadata.namespace= field selectors, as the API server evaluates them."""
+    for term in filter(None, (selector or "").split(",")):
+        key, _, value = term.partition("=")
+        if (obj.get("metadata") or {}).get(key.removeprefix("metadata.")) != value:
+            return False
+    return True
+
+
 class FakeKube:
     def __init__(self, objects=(), not_served=()):
         self.store: dict[tuple, dict] = {}
@@ -71,7 +80,8 @@ class FakeKube:
             raise NotServed(kind)
         group = api_version.rpartition("/")[0]
         out = [copy.deepcopy(o) for (g, k, ns, _), o in sorted(self.store.items())
-               if g == group and k == kind and (namespace is None or ns == namespace) and _matches(o, label_selector)]
+               if g == group and k == kind and (namespace is None or ns == namespace) and _matches(o, label_selector)
+               and _fields(o, field_selector)]
         return out, str(self.rv)
 
     def list_path(self, path: str) -> list[dict]:

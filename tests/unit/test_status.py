@@ -159,3 +159,62 @@ def test_incomplete_namespace_and_crashlooping_component_fail_with_their_reason(
     assert results["namespace/team-a"].status == "failed"
     assert results["namespace/team-a"].details == ["Secret x (PostgreSQL credentials)"]
     assert [c.id for c in build_checks(snapshot(i))][0] == "operator"
+
+
+# -- scale: the requests do not grow with the workflow namespaces (issue 15) ----------------------------
+
+class CountingKube:
+    """A FakeKube that counts the adapter calls status and list-namespaces make."""
+
+    def __init__(self, kube):
+        self.kube, self.calls = kube, 0
+
+    def __getattr__(self, name):
+        attr = getattr(self.kube, name)
+        if name in ("get", "list", "list_path", "events_for", "watch"):
+            def counted(*a, **kw):
+                self.calls += 1
+                return attr(*a, **kw)
+            return counted
+        return attr
+
+
+def _cluster_with(n: int):
+    from orchestrator_cli.day2.ns_desired import desired_policies, desired_secret, desired_workflow_namespace
+    from orchestrator_cli.generations.detect import detect
+    from orchestrator_cli.kube.resources import Ref
+    from tests.unit.day2_fakes import FakeKube, crd, ns
+    from tests.unit.test_workflow_ns import secret
+
+    kube = FakeKube([crd(), cr(), ns("sonataflow-infra"), ns("orchestrator"), ns("rhdh-operator"), secret()])
+    installation = detect(kube)
+    source = kube.get(Ref("v1", "Secret", "sonataflow-psql-postgresql", "sonataflow-infra"))
+    for i in range(n):
+        name = f"scale-{i:03d}"
+        for obj in [desired_workflow_namespace(installation, name, None), *desired_policies(installation, name),
+                    desired_secret(installation, source, name)]:
+            kube.apply(obj)
+        for w in ("wf-0", "wf-1"):
+            kube.put({**workflow(w, name), "apiVersion": "sonataflow.org/v1alpha08", "kind": "SonataFlow"})
+            kube.put({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": w, "namespace": name},
+                      "spec": {"selector": {"matchLabels": {"app": w}}}})
+            kube.put({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"{w}-abc", "namespace": name,
+                                                                      "labels": {"app": w}}})
+    return kube, installation
+
+
+def test_status_and_list_namespaces_requests_do_not_grow_with_the_namespaces():
+    from orchestrator_cli.day2.ns_assess import assess_all
+    from orchestrator_cli.day2.status import gather
+
+    counts = {}
+    for n in (3, 30):
+        kube, installation = _cluster_with(n)
+        status_kube, listing_kube = CountingKube(kube), CountingKube(kube)
+        snapshot = gather(status_kube, installation, details=False)
+        reports = assess_all(listing_kube, installation)
+        assert len(snapshot.workflows) == 2 * n and len(reports) == n + 1
+        assert all(r.complete for r in reports if r.role == "workflow"), [r.missing for r in reports]
+        assert all(len(snapshot.workflow_pods[("scale-000", w)]) == 1 for w in ("wf-0", "wf-1"))
+        counts[n] = (status_kube.calls, listing_kube.calls)
+    assert counts[3] == counts[30], counts
