@@ -57,8 +57,8 @@ I = ("install", "--use-default")  # noqa: E741 - the command most rows exercise
 BAD_NAME = "use lower-case letters, digits and '-', starting and ending with a letter or digit"
 RESERVED = "is reserved for the platform (kube-*, openshift-*, default); choose another name"
 KNOWN_WAITS = ("backstage, backstage-cr, crd, data-index, jobs-service, knative-eventing, knative-openshift, "
-               "knative-serving, logic-operator, operator, orchestrator-cr, postgres, postgres-service, sonataflow-platform, "
-               "token")
+               "knative-operator, knative-serving, logic-operator, operator, orchestrator-cr, postgres, postgres-service, "
+               "rhdh-operator, sonataflow-operator, sonataflow-platform, token")
 WI = ("workflow", "install")
 GET_HELM = "install Helm 3.9 or newer (https://helm.sh/docs/intro/install/) or pass --helm PATH"
 CTRL_C, CTRL_D, ENTER, CLEAR = b"\x03", b"\x04", b"\r", b"\x7f" * 40
@@ -185,8 +185,8 @@ CASES: tuple[Case, ...] = (
     Case("check-pre-reserved", "`orch check --pre` with a reserved namespace",
          ("check", "--pre", "--workflow-namespace", "kube-public"), 2,
          f"error: --workflow-namespace 'kube-public' {RESERVED}"),
-    Case("unknown-flag", "an option orch does not have", (*I, "--bogus"), 2,
-         "error: No such option: --bogus (see `orch install --help`)"),
+    Case("unknown-flag", "an option orch does not have", (*I, "--xyzzy"), 2,
+         "error: No such option: --xyzzy (see `orch install --help`)"),
     Case("flag-without-value", "an option missing its value", (*I, "--workflow-namespace"), 2,
          "error: Option '--workflow-namespace' requires an argument."),
     # -- timeouts --------------------------------------------------------------------------------------------
