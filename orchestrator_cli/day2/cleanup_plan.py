@@ -149,7 +149,10 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
     phases = [Phase("workflows", "SonataFlow workflows (their operator processes their finalizers)",
                     [Target(w, "workflow") for w in workflows])]
 
-    cr = inst.cr if inst is not None else None
+    k8s = None  # Kubernetes: no operator uninstalls anything; orch deletes its operands, then the operators
+    if inst is not None and inst.platform == "kubernetes":
+        from orchestrator_cli.platforms import kubernetes_day2 as k8s
+    cr = inst.cr if inst is not None and k8s is None else None  # the installation record: swept with the rest
     ours = cr is not None and created_by_orch_object(cr)
     cr_phase = Phase("orchestrator-cr", "Orchestrator CR (its operator uninstalls the operands)")
     if cr is not None and ours:
@@ -169,6 +172,8 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
         for obj in _list(kube, api, kind):
             if made(obj):
                 operands.targets.append(Target(_ref(obj, api, kind), "made by the Orchestrator operator"))
+    if k8s is not None:
+        operands.targets += [Target(ref, note) for ref, note in k8s.operand_refs(kube)]
     operands.targets = _dedupe(operands.targets)
     phases.append(operands)
 
@@ -204,6 +209,8 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
         if made(og) or created_by_orch_object(og):
             operators.targets.append(Target(_ref(og, "operators.coreos.com/v1", "OperatorGroup"),
                                             "made for orch's CR"))
+    if k8s is not None:
+        operators.targets += [Target(ref, note) for ref, note in k8s.release_refs(kube)]
     operators.targets = _dedupe(operators.targets)
     phases.append(operators)
 
@@ -212,8 +219,8 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
     data_pvcs: dict[str, dict[str, str]] = {}  # namespace -> PVC -> why it is data orch may delete
     for api, kind in SWEEP_KINDS:
         for obj in _list(kube, api, kind, label_selector=MANAGED_BY_SELECTOR):
-            if not is_managed(obj):
-                continue
+            if not is_managed(obj) or (k8s is not None and k8s.RELEASE_LABEL in obj["metadata"].get("labels", {})):
+                continue  # release-manifest objects go with the operators (phase 4)
             if is_adopted(obj):
                 objects.targets.append(Target(_ref(obj, api, kind), "existed before orch: release orch's fields, "
                                               "keep the object", release_of({**obj, "apiVersion": api, "kind": kind})))
@@ -266,7 +273,8 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
 
     crd_phase = Phase("crds", "CustomResourceDefinitions (--purge)")
     candidates = list(dict.fromkeys([*(name for name, _ in crds_of_removed),
-                                     *(["orchestrators.rhdh.redhat.com"] if ours else [])]))
+                                     *(["orchestrators.rhdh.redhat.com"] if ours else []),
+                                     *(k8s.release_crds(kube) if k8s is not None else [])]))
     for name in candidates:
         ref = Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
         crd = kube.get(ref)

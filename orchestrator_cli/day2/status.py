@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator_cli.core.ownership import is_managed
+from orchestrator_cli.day2.entry import backstage_entry_ref
 from orchestrator_cli.day2.ns_assess import assess_all
 from orchestrator_cli.day2.ns_desired import SONATAFLOW_API
 from orchestrator_cli.day2.status_checks import (  # noqa: F401 - the checks are part of status's interface
@@ -56,6 +57,10 @@ def wait_list_items(inst: Installation) -> list[Item]:
     """The operator, the generation's wait list (same items as install) and PostgreSQL."""
     from orchestrator_cli.install.steps.wait_ready import wait_items
 
+    if inst.platform == "kubernetes":
+        from orchestrator_cli.platforms.kubernetes_day2 import status_items
+
+        return [Item(i, ref, ready) for i, ref, ready in status_items(inst)]
     gen = inst.generation
     op = gen.operator
     items = [Item("operator", Ref(OLM, "ClusterServiceVersion", op.starting_csv, op.namespace), "csv"),
@@ -83,7 +88,8 @@ def gather(kube, inst: Installation, *, details: bool = True) -> Snapshot:
     """Read everything status needs (the only cluster I/O of status)."""
     items = wait_list_items(inst)
     gen = inst.generation
-    sub = kube.get(Ref(OLM, "Subscription", gen.operator.subscription, gen.operator.namespace))
+    sub = kube.get(Ref(OLM, "Subscription", gen.operator.subscription, gen.operator.namespace)) \
+        if gen.operator.subscription else None
     installed = ((sub or {}).get("status") or {}).get("installedCSV")
     if installed:  # the CSV OLM actually installed for orch's Subscription
         items[0] = Item("operator", Ref(OLM, "ClusterServiceVersion", installed, gen.operator.namespace), "csv")
@@ -113,9 +119,11 @@ def gather(kube, inst: Installation, *, details: bool = True) -> Snapshot:
 
     workflows = _list(kube, SONATAFLOW_API, "SonataFlow")
     workflow_pods = gather_workflow_pods(kube, workflows)
-    route = None
+    route = None  # what exposes Backstage: the operator's Route, or on Kubernetes orch's Ingress
     if not inst.existing_rhdh:
-        route = kube.get(Ref("route.openshift.io/v1", "Route", inst.backstage_route, inst.rhdh_namespace))
+        route = kube.get(backstage_entry_ref(inst))
+        if route is not None:
+            route = {**route, "kind": backstage_entry_ref(inst).kind}
     rhdh_pods = _list(kube, "v1", "Pod", inst.rhdh_namespace) if inst.rhdh_namespace else []
 
     def events(ref: Ref) -> list[str]:

@@ -176,14 +176,15 @@ def _postgres_check(snapshot: Snapshot) -> Check | None:
 
 
 def _backstage_url_check(snapshot: Snapshot) -> Check:
-    from orchestrator_cli.install.steps.summary import route_url
+    from orchestrator_cli.day2.entry import backstage_entry_ref, entry_url
 
     def run(_ctx) -> str:
         if snapshot.inst.existing_rhdh:
             raise Skip(f"existing RHDH in {snapshot.inst.rhdh_namespace}: its URL is not managed by orch")
-        url = route_url(snapshot.route)
+        url = entry_url(snapshot.route)
         if not url:
-            raise CheckFailed(f"no admitted Route {snapshot.inst.backstage_route} in "
+            ref = backstage_entry_ref(snapshot.inst)
+            raise CheckFailed(f"no {'admitted ' if ref.kind == 'Route' else ''}{ref.kind} {ref.name} in "
                               f"{snapshot.inst.rhdh_namespace}")
         return url
 
@@ -236,7 +237,7 @@ def healthy(results: list[CheckResult]) -> bool:
 
 
 def summary(snapshot: Snapshot, results: list[CheckResult]) -> dict:
-    from orchestrator_cli.install.steps.summary import route_url
+    from orchestrator_cli.day2.entry import entry_url
 
     inst = snapshot.inst
     return {
@@ -246,7 +247,7 @@ def summary(snapshot: Snapshot, results: list[CheckResult]) -> dict:
         "healthy": healthy(results),
         "problems": [r.check.id for r in results if r.status == "failed"],
         "warnings": [r.check.id for r in results if r.status == "warning"],
-        "backstage_url": None if inst.existing_rhdh else route_url(snapshot.route),
+        "backstage_url": None if inst.existing_rhdh else entry_url(snapshot.route),
         "postgres": snapshot.postgres,
         "namespaces": [r.to_dict() for r in snapshot.namespaces],
         "workflows": [{"namespace": w["metadata"]["namespace"], "name": w["metadata"]["name"],

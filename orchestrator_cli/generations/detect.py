@@ -82,6 +82,11 @@ def detect(kube: DetectKube) -> Installation:
     """The installation, or NotInstalled with a hint."""
     crs, generation = find_crs(kube)
     if not crs or generation is None:
+        from orchestrator_cli.platforms.kubernetes_record import installation_from_records
+
+        found = installation_from_records(kube)  # Kubernetes: no Orchestrator CR, orch's installation record
+        if found is not None:
+            return found
         raise NotInstalled("no Orchestrator CR found on this cluster; install first with `orch install`")
     return installation_from_cr(pick_cr(crs), generation)
 
@@ -99,6 +104,8 @@ OLM_API = "operators.coreos.com/v1alpha1"
 def operator_subscriptions(inst: Installation) -> list[tuple[str, Ref]]:
     """The OLM Subscriptions this installation runs on, each with the component it installs (pure):
     orch's own (the generation's operator pin), then those the family's operator creates for the CR."""
+    if inst.platform == "kubernetes":
+        return []  # no OLM: the operators come from release manifests (platforms/kubernetes_pins.py)
     op = inst.generation.operator
     out = [("orchestrator-operator", Ref(OLM_API, "Subscription", op.subscription, op.namespace))]
     return out + inst.generation.family.operand_subscriptions(inst)

@@ -71,6 +71,9 @@ class Installation:
     backend_secret_key: str = "BACKEND_SECRET"
     backstage_service: str = "backstage-backstage"  # in rhdh_namespace
     postgres_port: int = 5432
+    # "kubernetes": installed from release manifests; `cr` is then orch's installation record (a ConfigMap with the
+    # CR's spec shape, platforms/kubernetes_record.py) and the generation has the Kubernetes names.
+    platform: str = "openshift"
     backstage_deployment: str = "backstage-backstage"  # in rhdh_namespace (the RHDH operator's backstage-<CR>)
     backstage_route: str = "backstage-backstage"
     # Namespaces that existed before orch first applied the CR (the Go operator labels and later deletes

@@ -48,3 +48,33 @@ def record_as_cr(record: dict) -> dict:
     data = record.get("data") or {}
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": record["metadata"],
             "spec": yaml.safe_load(data.get("spec.yaml") or "{}") or {}}
+
+
+def installation_from_records(kube):
+    """The Kubernetes installation orch recorded, or None (several records: the first, by namespace)."""
+    import dataclasses
+
+    from orchestrator_cli.core.errors import NotInstalled
+    from orchestrator_cli.generations import GENERATIONS
+    from orchestrator_cli.generations.detect import installation_from_cr
+    from orchestrator_cli.kube.client import NotServed
+    from orchestrator_cli.platforms.kubernetes_generation import kubernetes_generation
+
+    try:
+        records = find_records(kube)
+    except NotServed:
+        return None
+    live = [r for r in records if not r["metadata"].get("deletionTimestamp")]
+    if not live:
+        return None
+    if len(live) > 1:
+        names = ", ".join(f"{r['metadata']['namespace']}/{r['metadata']['name']}" for r in live)
+        raise NotInstalled(f"several orch installation records found ({names}); orch supports one installation "
+                           "per cluster")
+    record = live[0]
+    version = (record.get("data") or {}).get("version")
+    if version not in GENERATIONS:
+        raise NotInstalled(f"the installation record {record['metadata']['namespace']}/{RECORD_NAME} names "
+                           f"Orchestrator {version!r}, which this orch does not know")
+    inst = installation_from_cr(record_as_cr(record), kubernetes_generation(GENERATIONS[version]))
+    return dataclasses.replace(inst, platform="kubernetes")

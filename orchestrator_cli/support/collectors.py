@@ -255,7 +255,7 @@ def collect_events(ctx: BundleContext) -> Iterator[Entry]:
 
 def collect_networking(ctx: BundleContext) -> Iterator[Entry]:
     yield from in_namespaces(ctx, ("networking.k8s.io/v1", "NetworkPolicy"), ("v1", "Service"),
-                             ("route.openshift.io/v1", "Route"))
+                             ("route.openshift.io/v1", "Route"), ("networking.k8s.io/v1", "Ingress"))
 
 
 def collect_status(ctx: BundleContext) -> Iterator[Entry]:

@@ -186,12 +186,13 @@ def _wait(kube, items: list[WaitItem], reporter) -> None:
 
 
 def _backstage_url(kube, inst: Installation) -> str | None:
-    from orchestrator_cli.install.steps.summary import route_url
+    from orchestrator_cli.day2.entry import backstage_entry_ref, entry_url
 
     if inst.existing_rhdh:
         return None
-    return route_url(kube.get(Ref("route.openshift.io/v1", "Route", inst.generation.backstage_route,
-                                  inst.rhdh_namespace)))
+    ref = backstage_entry_ref(inst)  # the Route, or orch's Ingress on Kubernetes
+    obj = kube.get(ref)
+    return entry_url({**obj, "kind": ref.kind} if obj else None)
 
 
 def install(opts, reporter) -> None:

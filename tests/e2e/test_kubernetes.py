@@ -179,3 +179,81 @@ def test_dry_run_yaml_prints_the_manifests(vanilla, installed):
     kinds = {(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(out.stdout) if d}
     assert {("Ingress", "backstage"), ("Backstage", "backstage"), ("KnativeServing", "knative-serving"),
             ("Deployment", "knative-operator"), ("ConfigMap", "orchestrator-installation")} <= kinds
+
+
+# -- day 2 on Kubernetes (the same installation; cleanup last) -------------------------------------------------
+
+
+def test_status_and_version_read_the_installation_record(vanilla, installed):
+    assert installed[0].returncode == 0
+    status = orch(vanilla, "status", "-o", "json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    data = json.loads(status.stdout)
+    assert data["summary"]["backstage_url"] == "http://localhost:9090"
+    ids = {c["id"]: c["status"] for c in data["checks"]}
+    for item in ("knative-operator", "knative-serving", "knative-eventing", "sonataflow-operator", "rhdh-operator",
+                 "data-index", "jobs-service", "backstage", "postgres", "backstage-url"):
+        assert ids[item] == "ok", (item, ids)
+    assert not any(i.startswith("operator") for i in ids)  # no OLM CSV on Kubernetes
+    version = orch(vanilla, "version", "-o", "plain")
+    assert version.returncode == 0 and "Orchestrator: 1.3 (ConfigMap orchestrator-installation in orchestrator" \
+        in version.stdout, version.stdout + version.stderr
+
+
+def test_add_namespace_on_kubernetes(vanilla, installed):
+    from kubernetes import client
+
+    cluster, _ = vanilla
+    assert installed[0].returncode == 0
+    out = orch(vanilla, "workflow", "add-namespace", "team-a", "-o", "plain")
+    assert out.returncode == 0, out.stdout + out.stderr
+    net = client.NetworkingV1Api(cluster.api_client())
+    assert {p.metadata.name for p in net.list_namespaced_network_policy("team-a").items} >= {
+        "allow-rhdh-to-sonataflow-and-workflows", "allow-intra-namespace"}
+    assert client.CoreV1Api(cluster.api_client()).read_namespaced_secret("sonataflow-psql-postgresql", "team-a")
+    listed = orch(vanilla, "workflow", "list-namespaces", "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    mark = AuditLog(cluster.audit_log).mark()
+    again = orch(vanilla, "workflow", "add-namespace", "team-a", "-o", "plain")
+    assert again.returncode == 0 and orch_writes(cluster, mark) == []
+
+
+def test_workflow_install_and_list_on_kubernetes(vanilla, installed, tmp_path_factory):
+    from tests.charts import ChartRepository
+
+    cluster, runner = vanilla
+    assert installed[0].returncode == 0
+    repo = ChartRepository.build(tmp_path_factory.mktemp("charts") / "repo", {"greeting": ["1.3.1"]},
+                                 absolute=("greeting",))
+    with repo.serve() as url:
+        env = {"PATH": f"{cluster.bin_dir}:/usr/bin:/bin", "ORCH_WORKFLOW_REPO": url}
+        out = orch(vanilla, "workflow", "install", "greeting", "-o", "plain", env=env)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "Backstage URL: http://localhost:9090" in out.stdout
+        listed = orch(vanilla, "workflow", "list", "-o", "json", env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert [w["name"] for w in json.loads(listed.stdout)["summary"]["workflows"]] == ["greeting"]
+        gone = orch(vanilla, "workflow", "uninstall", "greeting", "-o", "plain", env=env)
+        assert gone.returncode == 0, gone.stdout + gone.stderr
+
+
+def test_zz_cleanup_removes_operands_then_operators_and_leaves_nothing_terminating(vanilla, installed):
+    from kubernetes import client
+
+    cluster, _ = vanilla
+    assert installed[0].returncode == 0
+    out = orch(vanilla, "cleanup", "--yes", "--delete-data", "-o", "json", timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    phases = {p["id"]: [t["object"] for t in p["targets"]] for p in json.loads(out.stdout)["summary"]["plan"]["phases"]}
+    assert any("KnativeServing knative-serving" in o for o in phases["operands"])
+    assert any("Deployment knative-operator in default" in o for o in phases["operators"])
+    core = client.CoreV1Api(cluster.api_client())
+    names = {n.metadata.name: n.status.phase for n in core.list_namespace().items}
+    assert "Terminating" not in names.values(), names
+    for ns in ("orchestrator", "sonataflow-infra", "rhdh-operator", "team-a", "sonataflow-operator-system",
+               "knative-serving", "knative-eventing"):
+        assert ns not in names
+    assert "default" in names  # the Knative operator's namespace: not orch's
+    apps = client.AppsV1Api(cluster.api_client())
+    assert [d.metadata.name for d in apps.list_namespaced_deployment("default").items] == []
+    assert orch(vanilla, "status", "-o", "plain").returncode == 11
