@@ -47,10 +47,10 @@ test-unit: venv
 test-e2e: sysdeps setup
 	ORCH_TESTBIN=$(BIN_DIR) unshare -n sh -c 'ip link set lo up && exec .venv/bin/pytest -q -p no:cacheprovider tests/e2e $(if $(K),-k "$(K)") $(PYTEST_ARGS)'
 
-# The main job: the OpenShift-flavoured local cluster with simulated platform
+# The main job: the OpenShift-flavoured local cluster with simulated platform (FLAVOR=vanilla: plain Kubernetes)
 # operators, and `orch install --use-default` against it.
 demo: sysdeps setup
-	bash tests/cluster/demo
+	FLAVOR=$(FLAVOR) bash tests/cluster/demo
 
 cluster-up: sysdeps setup
 	tests/cluster/cluster-up $(FLAVOR)
