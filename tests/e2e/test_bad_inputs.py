@@ -141,6 +141,17 @@ CASES: tuple[Case, ...] = (
          "error: unknown Orchestrator version '1.9'; supported: 1.3, 1.4"),
     Case("version-env-unknown", "unknown version from ORCH_VERSION", I, 2,
          "error: unknown Orchestrator version '2.0'; supported: 1.3, 1.4", env={"ORCH_VERSION": "2.0"}),
+    # -- platform (docs/kubernetes.md) --------------------------------------------------------------------------
+    Case("platform-unknown", "--platform that is neither kubernetes nor openshift", (*I, "--platform", "k8s"), 2,
+         "error: --platform must be kubernetes or openshift, got 'k8s'"),
+    Case("kubernetes-option-on-openshift", "a Kubernetes-only option on (detected) OpenShift",
+         (*I, "--host", "backstage.example.com"), 18,
+         "error: --host is for Kubernetes; on OpenShift the Orchestrator operator exposes Backstage through a Route "
+         "(platform openshift, detected); nothing was written", requests="reads"),
+    Case("openshift-option-on-kubernetes", "an OpenShift-only option with --platform kubernetes",
+         (*I, "--platform", "kubernetes", "--gitops"), 18,
+         "error: --gitops needs OpenShift GitOps (ArgoCD through OLM); not available on Kubernetes (platform "
+         "kubernetes, --platform); nothing was written", requests="reads"),
     # -- values file -----------------------------------------------------------------------------------------
     Case("values-not-yaml", "values file that is not YAML", (*I, "-f", "{dir}/not-yaml.yaml"), 2,
          "error: values file {dir}/not-yaml.yaml is not valid YAML at line 2"),
