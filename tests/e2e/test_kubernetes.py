@@ -237,6 +237,22 @@ def test_workflow_install_and_list_on_kubernetes(vanilla, installed, tmp_path_fa
         assert gone.returncode == 0, gone.stdout + gone.stderr
 
 
+def test_workflow_deploy_on_kubernetes(vanilla, installed, tmp_path):
+    from pathlib import Path
+
+    cluster, _ = vanilla
+    assert installed[0].returncode == 0
+    project = tmp_path / "greet"
+    shutil.copytree(Path(__file__).parents[1] / "workflow_projects" / "valid" / "greet", project)
+    out = orch(vanilla, "workflow", "deploy", str(project), "--image", "quay.io/acme/greet:1.0", "-o", "plain")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Running" in out.stdout
+    listed = orch(vanilla, "workflow", "list", "-o", "json")
+    assert "greet" in [w["name"] for w in json.loads(listed.stdout)["summary"]["workflows"]], listed.stdout
+    gone = orch(vanilla, "workflow", "uninstall", "greet", "-o", "plain")
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+
+
 def test_zz_cleanup_removes_operands_then_operators_and_leaves_nothing_terminating(vanilla, installed):
     from kubernetes import client
 

@@ -197,3 +197,44 @@ def test_pins_file_errors_are_input_errors(tmp_path):
     bad.write_text('"1.3": {rhdh-operator: {url: "http://x", sha256: "abc"}}\n')
     with pytest.raises(InputError, match="needs url and a 64-hex sha256"):
         effective_pins(cfg)
+
+
+def _labelled(api, kind, name, ns=None, **labels):
+    md = {"name": name, "labels": {"app.kubernetes.io/managed-by": "orch", **labels}}
+    if ns:
+        md["namespace"] = ns
+    return {"apiVersion": api, "kind": kind, "metadata": md}
+
+
+def test_kubernetes_cleanup_deletes_operands_before_the_release_manifest_objects():
+    from orchestrator_cli.day2.cleanup_plan import CleanupOptions, plan_cleanup
+    from orchestrator_cli.platforms.kubernetes_record import installation_from_records, record_object
+    from orchestrator_cli.platforms.kubernetes_steps import RELEASE_LABEL
+
+    cfg = dataclasses.replace(_config(), platform="kubernetes")
+    rel = {RELEASE_LABEL: "knative-operator"}
+    kube = FakeKube([
+        record_object(cfg, "contour"),
+        _labelled("rhdh.redhat.com/v1alpha3", "Backstage", "backstage", "rhdh-operator"),
+        _labelled("operator.knative.dev/v1beta1", "KnativeServing", "knative-serving", "knative-serving"),
+        _labelled("apps/v1", "Deployment", "knative-operator", "default", **rel),
+        _labelled("rbac.authorization.k8s.io/v1", "ClusterRole", "knative-serving-operator", **rel),
+        _labelled("apiextensions.k8s.io/v1", "CustomResourceDefinition", "knativeservings.operator.knative.dev",
+                  **rel) | {"spec": {"group": "operator.knative.dev"}},
+        _labelled("v1", "Secret", "backstage-backend-auth-secret", "rhdh-operator"),
+    ])
+    inst = installation_from_records(kube)
+    assert inst.platform == "kubernetes" and inst.version == "1.3"
+    assert str(inst.cr_ref) == "ConfigMap orchestrator-installation in orchestrator"
+    plan = plan_cleanup(kube, inst, CleanupOptions())
+    phases = {p.id: [str(t.ref) for t in p.targets] for p in plan.phases}
+    assert phases["orchestrator-cr"] == []  # no CR: the record is swept with orch's other objects
+    assert phases["operands"] == ["Backstage backstage in rhdh-operator",
+                                  "KnativeServing knative-serving in knative-serving"]
+    assert phases["operators"] == ["Deployment knative-operator in default", "ClusterRole knative-serving-operator"]
+    assert "ConfigMap orchestrator-installation in orchestrator" in phases["orch-objects"]
+    assert not any("knative-operator" in o for o in phases["orch-objects"])
+    assert phases["crds"] == [] and any("knativeservings" in str(t.ref) for t in plan.kept)
+    purge = plan_cleanup(kube, inst, CleanupOptions(purge=True, purge_knative=True))
+    assert [str(t.ref) for t in purge.phases[-1].targets] == [
+        "CustomResourceDefinition knativeservings.operator.knative.dev"]
