@@ -75,7 +75,7 @@ def run_orch(cluster, args: list[str], *, on_line=None, env=None) -> dict:
     audit = AuditLog(cluster.audit_log)
     mark = audit.mark()
     rss_file = OUT / ".rss"
-    argv = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), ORCH, *args]
+    argv = ["/usr/bin/time", "-f", "%M %U %S", "-o", str(rss_file), ORCH, *args]
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, env=env or cluster.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, stdin=subprocess.DEVNULL)
@@ -90,9 +90,9 @@ def run_orch(cluster, args: list[str], *, on_line=None, env=None) -> dict:
     events = audit.events(since=mark, user_agent_prefix="orch/")
     writes = [e for e in events if e.is_write and e.resource not in ("selfsubjectrulesreviews",
                                                                       "selfsubjectaccessreviews")]
-    rss = rss_file.read_text().strip().splitlines()[-1]
+    rss, user, system = rss_file.read_text().strip().splitlines()[-1].split()
     return {"args": args, "exit": code, "wall_s": wall, "requests": len(events), "writes": len(writes),
-            "peak_rss_mib": int(rss) / 1024, "tail": "".join(lines[-6:])}
+            "peak_rss_mib": int(rss) / 1024, "cpu_s": float(user) + float(system), "tail": "".join(lines[-6:])}
 
 
 class Poller(threading.Thread):

@@ -13,11 +13,14 @@ before measuring.
 
 from __future__ import annotations
 
+import os
+import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 SF_API = "sonataflow.org/v1alpha08"
 STEPS = (10, 100, 500)
+REPEATS = 3  # runs per command and step, interleaved: the median wall time (the machine is shared)
 WORKFLOWS_PER_NAMESPACE = 2
 
 
@@ -109,15 +112,26 @@ def run(cluster, run_orch, log) -> dict:
         log(f"scale: {n} workflow namespaces ({n * WORKFLOWS_PER_NAMESPACE} SonataFlows)")
         results["populate_s"][n] = round(populate(cluster, done, n), 1)
         done = n
+        runs: dict[str, list[dict]] = {}
+        load = os.getloadavg()[0]
+        for _ in range(REPEATS):
+            for name, args in commands(run_orch, cluster).items():
+                runs.setdefault(name, []).append(run_orch(cluster, args))
         per = {}
-        for name, args in commands(run_orch, cluster).items():
-            r = run_orch(cluster, args)
-            per[name] = r
-            log(f"  {name}: {r['wall_s']:.2f}s, {r['requests']} requests, exit {r['exit']}")
+        for name, rs in runs.items():
+            walls = sorted(r["wall_s"] for r in rs)
+            per[name] = {**rs[0], "wall_s": statistics.median(walls), "wall_min_s": walls[0], "wall_max_s": walls[-1],
+                         "cpu_s": statistics.median(r["cpu_s"] for r in rs),
+                         "requests": max(r["requests"] for r in rs), "peak_rss_mib": max(r["peak_rss_mib"] for r in rs),
+                         "exit": max(r["exit"] for r in rs), "load_avg": round(load, 1)}
+            log(f"  {name}: median {per[name]['wall_s']:.2f}s (min {walls[0]:.2f}s, CPU {per[name]['cpu_s']:.2f}s), "
+                f"{per[name]['requests']} requests, "
+                f"exit {per[name]['exit']}, load {load:.1f}")
         results["steps"][n] = per
     first, last = results["steps"][STEPS[0]], results["steps"][STEPS[-1]]
     results["growth"] = {name: {"requests": last[name]["requests"] - first[name]["requests"],
                                 "wall_ratio": round(last[name]["wall_s"] / max(first[name]["wall_s"], 1e-9), 2),
+                                "cpu_ratio": round(last[name]["cpu_s"] / max(first[name]["cpu_s"], 1e-9), 2),
                                 "rss_mib": round(last[name]["peak_rss_mib"] - first[name]["peak_rss_mib"], 1)}
                          for name in first if name in last}
     return results
@@ -126,15 +140,22 @@ def run(cluster, run_orch, log) -> dict:
 def render(s: dict) -> list[str]:
     steps = [int(k) for k in s["steps"]]
     out = ["", f"### Scale: workflow namespaces with {WORKFLOWS_PER_NAMESPACE} SonataFlows each", "",
-           "| command | " + " | ".join(f"{n} ns: wall / requests / RSS" for n in steps) + " | growth 10 → 500 |",
+           f"Wall: median of {REPEATS} interleaved runs (min–max); CPU: orch's user+system seconds (median), which the "
+           "machine's load hardly changes; requests: API requests of one run (audit log); RSS: peak.",
+           "",
+           "| command | " + " | ".join(f"{n} ns: wall / CPU / requests / RSS" for n in steps) + " | growth 10 → 500 |",
            "|---|" + "---|" * (len(steps) + 1)]
     names = list(s["steps"][str(steps[0])] if str(steps[0]) in s["steps"] else s["steps"][steps[0]])
     for name in names:
         cells = []
         for n in steps:
             r = (s["steps"].get(str(n)) or s["steps"][n])[name]
-            cells.append(f"{r['wall_s']:.2f} s / {r['requests']} / {r['peak_rss_mib']:.0f} MiB (exit {r['exit']})")
+            spread = f" ({r['wall_min_s']:.2f}–{r['wall_max_s']:.2f})" if "wall_min_s" in r else ""
+            cpu = f" / {r['cpu_s']:.2f} s" if "cpu_s" in r else ""
+            cells.append(f"{r['wall_s']:.2f} s{spread}{cpu} / {r['requests']} / {r['peak_rss_mib']:.0f} MiB"
+                         + (f" (exit {r['exit']})" if r["exit"] else ""))
         g = s["growth"][name]
-        cells.append(f"requests {g['requests']:+d}, wall ×{g['wall_ratio']}, RSS {g['rss_mib']:+.0f} MiB")
+        cells.append(f"requests {g['requests']:+d}, wall ×{g['wall_ratio']}"
+                     + (f", CPU ×{g['cpu_ratio']}" if "cpu_ratio" in g else "") + f", RSS {g['rss_mib']:+.0f} MiB")
         out.append(f"| `orch {name}` | " + " | ".join(cells) + " |")
     return out

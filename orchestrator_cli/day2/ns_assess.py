@@ -4,7 +4,7 @@ workflow serviceRefs; and the check (checks-as-data) that reports one namespace.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from orchestrator_cli.core.namespaces import WORKFLOW_LABEL
 from orchestrator_cli.core.ownership import WORKFLOW_NAMESPACE_MARK, created_by_orch
@@ -57,6 +57,46 @@ def admits(policies: Iterable[dict], policy_namespace: str, source_namespace: st
                 if _selector_matches(ns_sel, labels) and not (peer.get("podSelector") or {}).get("matchLabels"):
                     return True
     return False
+
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def _pinned_names(policy: dict, policy_namespace: str) -> set[str] | None:
+    """The namespaces a policy can admit at most, when every peer pins one by name (namespaceSelector
+    matchLabels kubernetes.io/metadata.name; a podSelector-only peer: its own namespace); None otherwise (pure)."""
+    names: set[str] = set()
+    for rule in (policy.get("spec") or {}).get("ingress") or []:
+        peers = rule.get("from")
+        if not peers:
+            return None  # admits everyone
+        for peer in peers:
+            ns_sel = peer.get("namespaceSelector")
+            if ns_sel is None:
+                if "ipBlock" not in peer:
+                    names.add(policy_namespace)
+                continue
+            pinned = (ns_sel.get("matchLabels") or {}).get(NAME_LABEL)
+            if pinned is None:
+                return None
+            names.add(pinned)
+    return names
+
+
+def admission_candidates(policies: Iterable[dict], policy_namespace: str) -> Callable[[str], list[dict]]:
+    """source namespace -> the policies that may admit it (pure): admits(candidates(ns), ...) equals
+    admits(policies, ...), but one namespace's check no longer reads the policies pinned to the others (the
+    platform namespace holds one `allow-workflows-from-NS` per workflow namespace: quadratic otherwise)."""
+    by_name: dict[str, list[dict]] = {}
+    general: list[dict] = []
+    for p in policies:
+        names = _pinned_names(p, policy_namespace)
+        if names is None:
+            general.append(p)
+        else:
+            for n in names:
+                by_name.setdefault(n, []).append(p)
+    return lambda source: general + by_name.get(source, [])
 
 
 @dataclass
@@ -164,8 +204,10 @@ def assess_all(kube: NsKube, inst: Installation, workflows: list[dict] | None = 
     platform_policies = policies.get(inst.workflow_namespace, [])
     source = secrets.get(inst.workflow_namespace)
     flows = by_namespace(workflows if workflows is not None else _list(kube, SONATAFLOW_API, "SonataFlow"))
-    return [assess_namespace(inst, ns, policies.get(name, []), platform_policies, secrets.get(name), source,
-                             flows.get(name, []))
+    into_platform = admission_candidates(platform_policies, inst.workflow_namespace)
+    return [assess_namespace(inst, ns, policies.get(name, []),
+                             platform_policies if name == inst.workflow_namespace else into_platform(name),
+                             secrets.get(name), source, flows.get(name, []))
             for ns, name in zip(namespaces, names)]
 
 

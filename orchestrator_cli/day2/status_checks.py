@@ -107,9 +107,9 @@ def _item_check(snapshot: Snapshot, item: Item) -> Check:
     return Check(id=item.id, description=str(ref), hint=hint_for(item.id, ref), run=run, category="components")
 
 
-def _workflow_check(snapshot: Snapshot, wf: dict) -> Check:
+def _workflow_check(snapshot: Snapshot, wf: dict, enabled: set[str] | None = None) -> Check:
     ns, name = wf["metadata"]["namespace"], wf["metadata"]["name"]
-    enabled = {r.name: r for r in snapshot.namespaces}
+    enabled = enabled if enabled is not None else {r.name for r in snapshot.namespaces}
 
     def run(_ctx) -> str:
         conds = readiness.conditions(wf)
@@ -213,8 +213,9 @@ def build_checks(snapshot: Snapshot) -> list[Check]:
         checks.append(pg)
     checks += [_backstage_url_check(snapshot), _zip_bomb_check(snapshot)]
     checks += [namespace_check(r) for r in snapshot.namespaces]
+    enabled = {r.name for r in snapshot.namespaces}  # once, not per workflow
     for wf in sorted(snapshot.workflows, key=lambda w: (w["metadata"]["namespace"], w["metadata"]["name"])):
-        checks.append(_workflow_check(snapshot, wf))
+        checks.append(_workflow_check(snapshot, wf, enabled))
         if started_before_data_index(snapshot, wf):
             checks.append(_listing_check(wf))
     return checks

@@ -302,3 +302,21 @@ def test_remove_many_namespaces_dry_run_then_for_real(monkeypatch):
     assert error is None and CountingLock.taken == 1
     assert [n["namespace"] for n in done.summary_data["namespaces"] if n["changed"]] == ["team-a", "team-b"]
     assert kube.find("v1", "Namespace", "team-a") is None and kube.find("v1", "Namespace", "team-b") is None
+
+
+def test_admission_candidates_give_the_same_answer_as_every_policy():
+    from orchestrator_cli.day2.ns_assess import admission_candidates
+
+    inst = detect(installed())
+    pinned = [desired_policies(inst, f"team-{i}")[2] for i in range(5)]  # allow-workflows-from-team-i
+    open_rule = {"metadata": {"name": "open"}, "spec": {"podSelector": {}, "ingress": [{}]}}
+    by_label = {"metadata": {"name": "by-label"}, "spec": {"podSelector": {}, "ingress": [
+        {"from": [{"namespaceSelector": {"matchLabels": {"team": "x"}}}]}]}}
+    intra = {"metadata": {"name": "intra"}, "spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}}
+    for policies in (pinned, [*pinned, by_label], [*pinned, intra], [*pinned, open_rule]):
+        candidates = admission_candidates(policies, "sonataflow-infra")
+        for source, labels in (("team-1", {}), ("team-9", {}), ("team-9", {"team": "x"}), ("sonataflow-infra", {})):
+            assert admits(candidates(source), "sonataflow-infra", source, labels) == \
+                admits(policies, "sonataflow-infra", source, labels), (source, labels, [p["metadata"]["name"]
+                                                                                         for p in policies])
+    assert len(admission_candidates(pinned, "sonataflow-infra")("team-1")) == 1
