@@ -16,6 +16,7 @@ import yaml
 
 from tests.cluster.audit import AuditLog
 from tests.helpers import run_orch
+from tests.json_schemas import validate
 
 pytestmark = [pytest.mark.cluster]
 
@@ -78,7 +79,7 @@ def installed(vanilla, preflight_without_ingress_class):
 def test_missing_ingress_class_is_reported_by_preflight_and_nothing_is_written(preflight_without_ingress_class):
     check, install, written = preflight_without_ingress_class
     assert check.returncode == 4, check.stdout + check.stderr
-    results = {r["id"]: r for r in json.loads(check.stdout)["checks"]}
+    results = {r["id"]: r for r in validate(["check", "--pre"], check.stdout)["checks"]}
     assert results["ingress-class"]["status"] == "failed"
     assert results["ingress-class"]["message"].startswith("no IngressClass")
     assert results["openshift-version"]["status"] == "skipped" and results["olm"]["status"] == "skipped"
@@ -188,7 +189,7 @@ def test_status_and_version_read_the_installation_record(vanilla, installed):
     assert installed[0].returncode == 0
     status = orch(vanilla, "status", "-o", "json")
     assert status.returncode == 0, status.stdout + status.stderr
-    data = json.loads(status.stdout)
+    data = validate(["status"], status.stdout)  # and against docs/json-schemas
     assert data["summary"]["backstage_url"] == "http://localhost:9090"
     ids = {c["id"]: c["status"] for c in data["checks"]}
     for item in ("knative-operator", "knative-serving", "knative-eventing", "sonataflow-operator", "rhdh-operator",
@@ -260,7 +261,8 @@ def test_zz_cleanup_removes_operands_then_operators_and_leaves_nothing_terminati
     assert installed[0].returncode == 0
     out = orch(vanilla, "cleanup", "--yes", "--delete-data", "-o", "json", timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
-    phases = {p["id"]: [t["object"] for t in p["targets"]] for p in json.loads(out.stdout)["summary"]["plan"]["phases"]}
+    phases = {p["id"]: [t["object"] for t in p["targets"]] for p in validate(["cleanup"], out.stdout)["summary"][
+        "plan"]["phases"]}
     assert any("KnativeServing knative-serving" in o for o in phases["operands"])
     assert any("Deployment knative-operator in default" in o for o in phases["operators"])
     core = client.CoreV1Api(cluster.api_client())
