@@ -56,9 +56,10 @@ def _validator(name: str) -> Callable[[str], bool | str]:
 
 
 class Prompter:
-    def __init__(self, resolved: dict[str, Resolved], discover):
+    def __init__(self, resolved: dict[str, Resolved], discover, platform: str = "openshift"):
         import questionary
 
+        self.platform = platform  # on Kubernetes orch always installs RHDH: no existing-RHDH question
         self.q = questionary
         self.resolved = resolved
         self.discover = discover  # object with backstage_namespaces(), argocd_api(), argocd_instances(ns)
@@ -83,7 +84,7 @@ class Prompter:
 
     def run(self) -> dict[str, Resolved]:
         r = self.resolved
-        if "existing_rhdh" not in r:
+        if "existing_rhdh" not in r and self.platform == "openshift":
             new = _ask(_eof_aborts(self.q.select("Setup for a new RHDH deployment?", choices=["Yes", "No"], default="Yes")))
             if new == "No":
                 found = self.discover.backstage_namespaces()

@@ -87,7 +87,11 @@ def prepare(opts: Options, reporter) -> tuple[Any, InstallConfig]:
     if _interactive(opts):
         from orchestrator_cli.install.prompts import Prompter
 
-        resolved = Prompter(resolved, _Discovery(kube)).run()
+        from orchestrator_cli.platforms import detect_platform
+
+        chosen = resolved.get("platform")
+        platform = chosen.value if chosen is not None and chosen.value != "auto" else detect_platform(kube)
+        resolved = Prompter(resolved, _Discovery(kube), platform).run()
     full = with_defaults(resolved)
     config = build_config(full)
     if config.gitops and not config.argocd_instance:

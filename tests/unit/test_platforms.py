@@ -238,3 +238,50 @@ def test_kubernetes_cleanup_deletes_operands_before_the_release_manifest_objects
     purge = plan_cleanup(kube, inst, CleanupOptions(purge=True, purge_knative=True))
     assert [str(t.ref) for t in purge.phases[-1].targets] == [
         "CustomResourceDefinition knativeservings.operator.knative.dev"]
+
+
+class _Question:
+    def __init__(self, log, kind, label, answer):
+        self.log, self.answer = log, answer
+        self.application = type("App", (), {"key_bindings": None})()
+        log.append((kind, label))
+
+    def unsafe_ask(self):
+        return self.answer
+
+
+class _FakeQuestionary:
+    def __init__(self):
+        self.asked = []
+
+    def select(self, label, choices, default=None):
+        return _Question(self.asked, "select", label, default or choices[0])
+
+    def text(self, label, default="", validate=None):
+        return _Question(self.asked, "text", label, default)
+
+    def password(self, label, validate=None):
+        return _Question(self.asked, "password", label, "")
+
+    def confirm(self, label, default=False):
+        return _Question(self.asked, "confirm", label, default)
+
+
+class _NoDiscovery:
+    def backstage_namespaces(self):
+        return []
+
+    def argocd_api(self):
+        return False
+
+
+@pytest.mark.parametrize("platform,asked", [("openshift", True), ("kubernetes", False)])
+def test_prompts_ask_about_an_existing_rhdh_only_on_openshift(platform, asked):
+    from orchestrator_cli.install.prompts import Prompter
+
+    prompter = Prompter({}, _NoDiscovery(), platform)
+    prompter.q = _FakeQuestionary()
+    resolved = prompter.run()
+    labels = [label for _, label in prompter.q.asked]
+    assert ("Setup for a new RHDH deployment?" in labels) is asked
+    assert "existing_rhdh" not in resolved and resolved["workflow_namespace"].value == "sonataflow-infra"
