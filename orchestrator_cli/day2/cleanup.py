@@ -75,6 +75,10 @@ def run_phase(kube: CleanupKube, phase: Phase, reporter, opts: CleanupOptions, s
             kube.apply(target.release)
             reporter.change(phase.id, Change("update", target.ref, None, target.note), True)
             continue
+        if target.patch is not None:
+            kube.merge_patch(target.ref, target.patch)
+            reporter.change(phase.id, Change("update", target.ref, None, target.note), True)
+            continue
         if (live.get("metadata") or {}).get("deletionTimestamp"):
             reporter.change(phase.id, Change("info", target.ref, None, "already being deleted"), False)
         else:
@@ -123,7 +127,8 @@ def report_plan(plan: CleanupPlan, reporter) -> None:
             continue
         reporter.step_started(phase.id, phase.title)
         for t in phase.targets:
-            reporter.change(phase.id, Change("update" if t.release else "delete", t.ref, None, t.note), False)
+            action = "update" if t.release or t.patch else "delete"
+            reporter.change(phase.id, Change(action, t.ref, None, t.note), False)
         reporter.step_finished(phase.id, True)
     report_kept(plan, reporter)
 

@@ -57,6 +57,7 @@ class Target:
     ref: Ref
     note: str = ""
     release: dict | None = None  # an empty applied configuration: drop orch's fields instead of deleting
+    patch: dict | None = None  # a merge patch instead of deleting (e.g. drop an operator's label)
 
 
 @dataclass
@@ -90,7 +91,7 @@ class CleanupPlan:
     def to_dict(self) -> dict:
         return {"phases": [{"id": p.id, "title": p.title,
                             "targets": [{"object": str(t.ref), "kind": t.ref.kind, "name": t.ref.name,
-                                         "namespace": t.ref.namespace, "action": "release" if t.release else "delete",
+                                         "namespace": t.ref.namespace, "action": "release" if t.release or t.patch else "delete",
                                          "note": t.note} for t in p.targets]} for p in self.phases],
                 "kept": [{"object": str(t.ref), "note": t.note} for t in self.kept]}
 
@@ -154,6 +155,12 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
         from orchestrator_cli.platforms import kubernetes_day2 as k8s
     cr = inst.cr if inst is not None and k8s is None else None  # the installation record: swept with the rest
     ours = cr is not None and created_by_orch_object(cr)
+    all_namespaces = _list(kube, "v1", "Namespace")
+    protect = Phase("protect", "Namespaces the Orchestrator operator would delete in the wrong order or must not")
+    if inst is not None and ours:
+        for name, patch, why in inst.generation.family.cleanup_protect(inst, all_namespaces):
+            protect.targets.append(Target(Ref("v1", "Namespace", name), why, patch=patch))
+    phases.append(protect)
     cr_phase = Phase("orchestrator-cr", "Orchestrator CR (its operator uninstalls the operands)")
     if cr is not None and ours:
         cr_phase.targets.append(Target(inst.cr_ref, f"Orchestrator {inst.version}"))
@@ -232,11 +239,10 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
                     if pvc_belongs_to(pvc["metadata"]["name"], obj):
                         data_pvcs.setdefault(ns, {})[pvc["metadata"]["name"]] = \
                             f"data of orch's StatefulSet {obj['metadata']['name']}"
-    all_namespaces = _list(kube, "v1", "Namespace")
     for ns in all_namespaces:
         # Deleting a namespace deletes its volumes' claims: any PVC in a namespace orch would delete counts as
         # data, whoever made it (e.g. a second cleanup run after the StatefulSet is gone).
-        if created_by_orch(ns):
+        if created_by_orch(ns) or made(ns):
             name = ns["metadata"]["name"]
             for pvc in _list(kube, "v1", "PersistentVolumeClaim", name):
                 data_pvcs.setdefault(name, {}).setdefault(pvc["metadata"]["name"], "in a namespace orch created")
@@ -268,7 +274,11 @@ def plan_cleanup(kube: CleanupKube, inst: Installation | None, opts: CleanupOpti
             else:
                 namespaces.targets.append(Target(ref, "created by orch"))
         elif made(ns):
-            namespaces.targets.append(Target(ref, "created by the Orchestrator operator for orch's CR"))
+            if name in kept_pvc_namespaces:
+                kept.append(Target(ref, f"created by the Orchestrator operator for orch's CR, but holds the kept "
+                                        f"PVC(s) {', '.join(kept_pvc_namespaces[name])}: re-run with --delete-data"))
+            else:
+                namespaces.targets.append(Target(ref, "created by the Orchestrator operator for orch's CR"))
     phases.append(namespaces)
 
     crd_phase = Phase("crds", "CustomResourceDefinitions (--purge)")

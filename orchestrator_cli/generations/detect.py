@@ -2,7 +2,8 @@
 
 Day-2 commands (status, workflow add/remove/list-namespaces, cleanup) never ask the user which
 version is installed: the Orchestrator CRD's storage version names the generation
-(v1alpha1 -> 1.3, v1alpha2 -> 1.4; generations.GENERATIONS), and the CR's spec names the
+(v1alpha1 -> 1.3, v1alpha2 -> 1.4, v1alpha3 -> 1.5 or 1.6, told apart by generation_of_cr), and the
+generation's family reads from the CR the
 namespaces, the PostgreSQL service and secret, and whether GitOps is configured.
 """
 
@@ -16,6 +17,7 @@ from orchestrator_cli.generations import GENERATIONS, Generation
 from orchestrator_cli.generations.installation import Installation, WorkflowPersistence, spec_get  # noqa: F401
 from orchestrator_cli.kube.client import NotServed, Ref
 
+OLM_API = "operators.coreos.com/v1alpha1"
 CRD_NAME = "orchestrators.rhdh.redhat.com"
 CRD_REF = Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", CRD_NAME)
 
@@ -27,10 +29,9 @@ class DetectKube(Protocol):
 
 
 def generation_for(api_version: str) -> Generation | None:
-    for gen in GENERATIONS.values():
-        if gen.cr_api_version == api_version:
-            return gen
-    return None
+    """The first generation with this CR apiVersion (see generation_of_cr for v1alpha3's two)."""
+    found = generations_for(api_version)
+    return found[0] if found else None
 
 
 def installation_from_cr(cr: dict, generation: Generation) -> Installation:
@@ -50,6 +51,32 @@ def pick_cr(crs: list[dict]) -> dict:
     raise NotInstalled(f"several Orchestrator CRs found ({names}); orch supports one installation per cluster")
 
 
+def generations_for(api_version: str) -> list[Generation]:
+    """Every generation whose CR has this apiVersion (1.5 and 1.6 share v1alpha3)."""
+    return [g for g in GENERATIONS.values() if g.cr_api_version == api_version]
+
+
+VERSION_ANNOTATION = "orch.rhdhorchestrator.io/version"
+
+
+def generation_of_cr(kube: DetectKube, cr: dict, candidates: list[Generation]) -> Generation:
+    """Tell apart generations sharing a CR version: the version orch recorded on its CR, else the CSV OLM
+    installed for the Orchestrator operator Subscription, else the newest candidate."""
+    if len(candidates) == 1:
+        return candidates[0]
+    by_version = {g.version: g for g in candidates}
+    recorded = ((cr.get("metadata") or {}).get("annotations") or {}).get(VERSION_ANNOTATION)
+    if recorded in by_version:
+        return by_version[recorded]
+    op = candidates[0].operator
+    sub = kube.get(Ref(OLM_API, "Subscription", op.subscription, op.namespace)) or {}
+    csv = (sub.get("status") or {}).get("installedCSV") or (sub.get("spec") or {}).get("startingCSV") or ""
+    for gen in candidates:
+        if csv.startswith(f"{op.package}.v{gen.version}."):
+            return gen
+    return sorted(candidates, key=lambda g: tuple(int(x) for x in g.version.split(".")))[-1]
+
+
 def find_crs(kube: DetectKube) -> tuple[list[dict], Generation | None]:
     """All Orchestrator CRs and the generation the CRD's storage version implies ([] when none)."""
     crd = kube.get(CRD_REF)
@@ -59,22 +86,23 @@ def find_crs(kube: DetectKube) -> tuple[list[dict], Generation | None]:
     storage = [v["name"] for v in versions if v.get("storage")]
     served = [v["name"] for v in versions if v.get("served")]
     group = (crd.get("spec") or {}).get("group", "rhdh.redhat.com")
-    generation = None
+    candidates: list[Generation] = []
     for version in storage + served:
-        generation = generation_for(f"{group}/{version}")
-        if generation is not None:
+        candidates = generations_for(f"{group}/{version}")
+        if candidates:
             break
-    if generation is None:
-        known = ", ".join(sorted(g.cr_api_version for g in GENERATIONS.values()))
-        raise NotInstalled(f"the Orchestrator CRD serves {', '.join(served) or 'no version'}; orch knows {known} "
-                           "(Orchestrator 1.5+ is not supported yet)")
+    if not candidates:
+        known = ", ".join(sorted({g.cr_api_version for g in GENERATIONS.values()}))
+        raise NotInstalled(f"the Orchestrator CRD serves {', '.join(served) or 'no version'}; orch knows {known}")
+    api = candidates[0].cr_api_version
     try:
-        crs, _ = kube.list(generation.cr_api_version, "Orchestrator")
+        crs, _ = kube.list(api, "Orchestrator")
     except NotServed:
-        return [], generation
+        return [], candidates[0]
     for cr in crs:
-        cr.setdefault("apiVersion", generation.cr_api_version)
+        cr.setdefault("apiVersion", api)
         cr.setdefault("kind", "Orchestrator")
+    generation = generation_of_cr(kube, pick_cr(crs), candidates) if crs else candidates[0]
     return crs, generation
 
 
@@ -97,8 +125,6 @@ def detect_optional(kube: DetectKube) -> Installation | None:
     except NotInstalled:
         return None
 
-
-OLM_API = "operators.coreos.com/v1alpha1"
 
 
 def operator_subscriptions(inst: Installation) -> list[tuple[str, Ref]]:

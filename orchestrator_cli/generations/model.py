@@ -88,6 +88,9 @@ class Generation:
     install_recipe: tuple[str, ...] = ()
     cr_ready: str = "condition:Deployed"  # readiness predicate of the Orchestrator CR (readiness.py)
     cr_finalizer: str = ""
+    # The operator creates the SonataFlow platform (workflow) namespace itself (Go operator): orch labels it
+    # and deploys PostgreSQL into it after the CR instead of creating it first.
+    platform_namespace_by_operator: bool = False
 
 
 class Family:
@@ -111,3 +114,8 @@ class Family:
     def made_for_cr(self, obj: dict, cr: dict | None) -> bool:
         """Did the family's operator make `obj` for orch's CR `cr` (cleanup may then remove it)?"""
         return False
+
+    def cleanup_protect(self, inst: "Installation", namespaces: list[dict]) -> list[tuple[str, dict, str]]:
+        """(namespace, merge patch, why) to apply before orch's CR is deleted, so that the operator's own
+        cleanup deletes nothing orch must keep or delete later in a safer order."""
+        return []

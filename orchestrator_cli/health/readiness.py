@@ -216,7 +216,35 @@ def pod_failure(pod: Obj) -> str | None:
     return None
 
 
+NAMESPACE_RACE = "already exists"
+
+
+def orchestrator_phase(obj: Obj | None) -> State:
+    """The Go operator's CR (1.5/1.6): phase Completed with condition Completed=True means every object was
+    created; Failed carries the Degrading reason. One failure is upstream's own namespace race
+    ("namespaces X already exists", retried by the operator a minute later): waited through, not fatal."""
+    if not obj:
+        return Waiting("not created yet")
+    phase = (obj.get("status") or {}).get("phase") or ""
+    c = condition(obj, "Completed")
+    if phase == "Completed" and c and c.get("status") == "True":
+        return Ready("Completed")
+    if phase == "Failed":
+        d = condition(obj, "Degrading") or {}
+        why = f"{d.get('reason') or 'Failed'}: {d.get('message') or ''}".strip()
+        if NAMESPACE_RACE in (d.get("message") or ""):
+            return Waiting(f"{why} (upstream defect: the operator's namespace race; it retries in a minute)")
+        return Failed(why)
+    return Waiting(f"phase {phase or 'not set yet'}")
+
+
+def exists(obj: Obj | None) -> State:
+    return Ready("exists") if obj else Waiting("not created yet")
+
+
 PREDICATES: dict[str, Callable[[Obj | None], State]] = {
+    "orchestrator-phase": orchestrator_phase,
+    "exists": exists,
     "deployment": deployment,
     "statefulset": statefulset,
     "csv": csv,

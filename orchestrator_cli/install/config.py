@@ -58,7 +58,9 @@ class InstallConfig:
 
     def namespaces_to_ensure(self) -> list[str]:
         """Namespaces install creates when missing (an existing RHDH namespace must already exist)."""
-        out = [self.orchestrator_namespace, self.workflow_namespace]
+        out = [self.orchestrator_namespace]
+        if not self.generation.platform_namespace_by_operator:
+            out.append(self.workflow_namespace)
         if not self.existing_rhdh:
             out.append(self.rhdh_namespace)
         return list(dict.fromkeys(out))

@@ -59,6 +59,8 @@ def required_permissions(config) -> list[Permission]:
         out += _p("list watch", "rhdh.redhat.com", "backstages", rhdh)
     if config.configure_rhdh:
         out += _p("get create patch", "", "configmaps", rhdh)
+    if "gop-defects" in gen.install_recipe and not config.existing_rhdh:
+        out += _p("get patch", "", "configmaps", rhdh)  # the Go operator's swapped-plugins ConfigMap
     if not config.postgres_external:
         out += _p("get create patch", "", "secrets", wf)
         out += _p("get create patch", "", "services", wf)

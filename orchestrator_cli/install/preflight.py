@@ -114,11 +114,14 @@ def check_existing_install(ctx: PreflightContext) -> str:
         return "no existing Orchestrator install"
     installed = (sub.get("status") or {}).get("installedCSV")
     starting = (sub.get("spec") or {}).get("startingCSV")
-    if installed and installed != op.starting_csv:
-        raise CheckFailed(f"Orchestrator {installed} is installed; this install pins {op.starting_csv}. "
-                          "orch install does not upgrade or downgrade")
-    if starting and starting != op.starting_csv:
-        raise CheckFailed(f"Subscription {op.subscription} pins {starting}; this install pins {op.starting_csv}")
+    found = installed or starting
+    if found and found != op.starting_csv:
+        from orchestrator_cli.generations import upgrade_path
+
+        version = ".".join(found.rsplit(".v", 1)[-1].split(".")[:2])
+        what = "is installed" if installed else f"is pinned by Subscription {op.subscription}"
+        raise CheckFailed(f"Orchestrator {found} {what}; this install pins {op.starting_csv}. orch install does not "
+                          f"switch generations (no upgrade or downgrade): {upgrade_path(version, gen.version)}")
     csv = ctx.kube.get(Ref("operators.coreos.com/v1alpha1", "ClusterServiceVersion", op.starting_csv, op.namespace))
     state = "installed" if isinstance(csv_ready(csv), Ready) else "in progress"
     return f"existing install of {op.starting_csv} detected ({state}); orch will complete/reconcile it"
@@ -199,6 +202,12 @@ def check_tekton_version(ctx: PreflightContext) -> str:
             raise CheckFailed(f"Orchestrator {c.version} uses the ClusterTask 'buildah': OpenShift Pipelines "
                               "<= 1.16 is required (ClusterTask API not served)")
         return "ClusterTask API served (OpenShift Pipelines <= 1.16)"
+    if rule == "cluster-resolver":
+        if "ClusterTask" in ctx.kube.served_kinds("tekton.dev/v1beta1"):
+            raise CheckFailed(f"Orchestrator {c.version} uses the cluster resolver (buildah Task in "
+                              "openshift-pipelines): OpenShift Pipelines >= 1.17 is required (ClusterTask is "
+                              "still served, so this is <= 1.16)")
+        return "no ClusterTask API: OpenShift Pipelines >= 1.17 (cluster resolver)"
     sub = ctx.kube.get(Ref("operators.coreos.com/v1alpha1", "Subscription", "openshift-pipelines-operator-rh",
                            "openshift-operators"))
     if sub is None:
@@ -244,7 +253,8 @@ PREFLIGHT_CHECKS: tuple[Check, ...] = (
           "or drop --gitops", check_gitops),
     Check("tekton", "Tekton Task and Pipeline APIs", "install OpenShift Pipelines, or drop --tekton", check_tekton),
     Check("tekton-version", "Tekton version matches the generation",
-          "Orchestrator 1.3 needs Pipelines <= 1.16; 1.4 reads the openshift-pipelines-operator-rh Subscription",
+          "Orchestrator 1.3 needs Pipelines <= 1.16; 1.4 reads the openshift-pipelines-operator-rh Subscription; "
+          "1.5+ needs Pipelines >= 1.17",
           check_tekton_version, fatal=False),
     Check("postgres-external", "external PostgreSQL Secret and Service", "create them, or drop --postgres-external",
           check_postgres_external),

@@ -132,8 +132,13 @@ def gone(kube, res, name, ns=None):
 
 
 def install_orchestrator_operator(kube) -> None:
-    """The documented manual install (reference §2.1)."""
-    subscribe(kube, "orchestrator-operator", OPS, channel="stable")
+    """The documented manual install (reference §2.1), pinned to the Helm-based 1.4.0: the channel goes on to
+    the Go operator (1.5.x/1.6.x), so Manual approval of the 1.4.0 plan only."""
+    subscribe(kube, "orchestrator-operator", OPS, channel="stable", starting_csv="orchestrator-operator.v1.4.0",
+              approval="Manual")
+    ip = eventually(lambda: (kube.get(K.SUBSCRIPTIONS, "orchestrator-operator", OPS)
+                             .get("status") or {}).get("installplan", {}).get("name"), 30, what="installplan")
+    kube.patch(K.INSTALLPLANS, ip, {"spec": {"approved": True}}, OPS)
     wait_csv(kube, "orchestrator-operator.v1.4.0", OPS)
     wait_available(kube, "orchestrator-operator", OPS)
 
@@ -182,7 +187,7 @@ def test_package_manifests_for_every_catalog_package(openshift_cluster):
         assert pm["metadata"]["labels"]["catalog"] == "redhat-operators"
     orch = kube.get(K.PACKAGEMANIFESTS, "orchestrator-operator", "openshift-marketplace")
     assert {c["name"]: c["currentCSV"] for c in orch["status"]["channels"]} == \
-        {"stable": "orchestrator-operator.v1.4.0"}
+        {"stable": "orchestrator-operator.v1.6.1"}
 
 
 def test_subscription_installs_the_orchestrator_operator(openshift_cluster):
@@ -193,32 +198,32 @@ def test_subscription_installs_the_orchestrator_operator(openshift_cluster):
                                   .get("status") or {}).get("installplan", {}).get("name"),
                          30, what="status.installplan.name")
     ip = wait_cond(kube, K.INSTALLPLANS, ip_name, OPS, "Installed")
-    assert ip["spec"]["clusterServiceVersionNames"] == ["orchestrator-operator.v1.4.0"]
+    assert ip["spec"]["clusterServiceVersionNames"] == ["orchestrator-operator.v1.6.1"]
     assert ip["spec"]["approval"] == "Automatic" and ip["spec"]["approved"] is True
     assert ip["status"]["phase"] == "Complete"
-    csv = wait_csv(kube, "orchestrator-operator.v1.4.0", OPS)
+    csv = wait_csv(kube, "orchestrator-operator.v1.6.1", OPS)
     phases = [c["phase"] for c in csv["status"]["conditions"]]
     firsts = sorted(set(phases), key=phases.index)
     assert firsts == ["Pending", "InstallReady", "Installing", "Succeeded"], phases
     assert phases[-1] == "Succeeded"
     # the operator Deployment is Available through controller-manager + kwok: a real Pod runs
-    dep = wait_available(kube, "orchestrator-operator", OPS)
-    assert dep["metadata"]["labels"]["olm.owner"] == "orchestrator-operator.v1.4.0"
+    dep = wait_available(kube, "orchestrator-operator-controller-manager", OPS)
+    assert dep["metadata"]["labels"]["olm.owner"] == "orchestrator-operator.v1.6.1"
     assert [c["name"] for c in dep["spec"]["template"]["spec"]["containers"]] == \
         ["kube-rbac-proxy", "manager"]
-    pods = pods_of(kube, "orchestrator-operator", OPS)
+    pods = pods_of(kube, "orchestrator-operator-controller-manager", OPS)
     assert pods and pods[0]["status"]["phase"] == "Running" and pods[0]["spec"]["nodeName"]
-    # the CSV's owned CRD: v1alpha2 for 1.4
+    # the CSV's owned CRD: v1alpha3 for the Go operator (1.5/1.6)
     crd = kube.get(K.CRDS, "orchestrators.rhdh.redhat.com")
-    assert [v["name"] for v in crd["spec"]["versions"]] == ["v1alpha2"]
+    assert [v["name"] for v in crd["spec"]["versions"]] == ["v1alpha3"]
     sub = eventually(lambda: (s := kube.get(K.SUBSCRIPTIONS, "orchestrator-operator", OPS))
                      ["status"].get("state") == "AtLatestKnown" and s, 30, what="AtLatestKnown")
     st = sub["status"]
-    assert st["currentCSV"] == st["installedCSV"] == "orchestrator-operator.v1.4.0"
+    assert st["currentCSV"] == st["installedCSV"] == "orchestrator-operator.v1.6.1"
     assert st["installplan"]["kind"] == "InstallPlan" and st["installplan"]["namespace"] == OPS
     assert st["installplan"]["apiVersion"] == "operators.coreos.com/v1alpha1"
     assert K.get_condition(sub, "CatalogSourcesUnhealthy")["status"] == "False"
-    assert events_for(kube, OPS, "orchestrator-operator.v1.4.0", "InstallSucceeded")
+    assert events_for(kube, OPS, "orchestrator-operator.v1.6.1", "InstallSucceeded")
 
 
 def test_unknown_package_fails_resolution_without_installplan(openshift_cluster):

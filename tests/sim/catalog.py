@@ -49,6 +49,7 @@ def _csvs(pkg: str, prefix: str, display: str, deployment: str, crds: tuple[str,
 
 ORCH_V1ALPHA1 = ("orchestrators-v1alpha1.yaml",)
 ORCH_V1ALPHA2 = ("orchestrators-v1alpha2.yaml",)
+ORCH_V1ALPHA3 = ("orchestrators-v1alpha3.yaml",)
 KNATIVE = ("knativeservings.yaml", "knativeeventings.yaml")
 SONATAFLOW = ("sonataflows.yaml", "sonataflowplatforms.yaml", "sonataflowclusterplatforms.yaml")
 BACKSTAGE = ("backstages.yaml",)
@@ -63,9 +64,11 @@ def _orchestrator() -> Package:
                       generation="hop"))
     csvs.update(_csvs("orchestrator-operator", "orchestrator-operator", "Orchestrator Operator",
                       "orchestrator-operator", ORCH_V1ALPHA2, ["1.4.0"], generation="hop"))
-    # Go generation (1.5/1.6, CRD v1alpha3, Deployment orchestrator-operator-controller-manager)
-    # would be added here with generation="gop" together with a generation in
-    # orchestrator_operator.GENERATIONS.
+    # Go generation (1.5/1.6, CRD v1alpha3, Deployment orchestrator-operator-controller-manager;
+    # reference §C1: v1.6.0 replaces v1.5.2 with skipRange '>=1.5.2 <1.6.0', all in channel stable).
+    csvs.update(_csvs("orchestrator-operator", "orchestrator-operator", "Orchestrator Operator",
+                      "orchestrator-operator-controller-manager", ORCH_V1ALPHA3,
+                      ["1.5.0", "1.5.1", "1.5.2", "1.6.0", "1.6.1"], generation="gop"))
     return Package("orchestrator-operator", "Orchestrator Operator", "Red Hat",
                    "stable", {"stable": tuple(csvs)}, csvs)
 

@@ -2,9 +2,8 @@
 
 One place decides how an Orchestrator CR is handled: ``GENERATIONS`` maps the CRD version to a
 generation.  The Helm-based operator (HOP, Orchestrator 1.2–1.4, v1alpha1/v1alpha2) is
-implemented; the Go operator (GOP, 1.5/1.6, v1alpha3: status.phase Running/Completed/Failed,
-finalizer rhdh.redhat.com/orchestrator-cleanup, Manual InstallPlans it approves itself) would be
-a second ``Generation`` subclass registered there (plus its CSVs in catalog.py).
+implemented here; the Go operator (GOP, 1.5/1.6, v1alpha3) in go_operator.py, registered there
+(its CSVs in catalog.py).
 """
 from __future__ import annotations
 
@@ -29,6 +28,7 @@ from .orchestrator_chart import (
     _g,
     render,
 )
+from .go_operator import GoGeneration
 from .runtime import Controller, Ctx
 
 PACKAGE = "orchestrator-operator"
@@ -301,7 +301,7 @@ class ReleaseError(Exception):
 GENERATIONS: dict[str, Generation] = {
     "v1alpha1": HelmGeneration("v1alpha1"),   # Orchestrator 1.2 / 1.3
     "v1alpha2": HelmGeneration("v1alpha2"),   # Orchestrator 1.4
-    # "v1alpha3": GoGeneration(),             # Orchestrator 1.5 / 1.6 (not simulated yet)
+    "v1alpha3": GoGeneration(),               # Orchestrator 1.5 / 1.6 (go_operator.py)
 }
 
 

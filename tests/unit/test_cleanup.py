@@ -97,7 +97,7 @@ def everything(plan):
 def test_phases_are_ordered_and_only_marked_objects_are_targets():
     kube = cluster()
     plan = plan_cleanup(kube, detect(kube), CleanupOptions())
-    assert [p.id for p in plan.phases] == ["workflows", "orchestrator-cr", "operands", "operators", "orch-objects",
+    assert [p.id for p in plan.phases] == ["workflows", "protect", "orchestrator-cr", "operands", "operators", "orch-objects",
                                           "namespaces", "crds"]
     assert targets(plan, "orchestrator-cr") == ["Orchestrator orchestrator in orchestrator"]
     assert targets(plan, "operands") == ["SonataFlowPlatform sonataflow-platform in sonataflow-infra"]

@@ -20,7 +20,7 @@ def test_pins_are_manual_with_starting_csv():
 
 
 def test_unknown_version_is_input_error():
-    with pytest.raises(InputError, match="supported: 1.3, 1.4"):
+    with pytest.raises(InputError, match="supported: 1.3, 1.4, 1.5, 1.6$"):
         get_generation("1.9")
 
 
@@ -44,7 +44,12 @@ def test_cr_templates_render_for_each_generation():
         cfg = build_config(with_defaults({"version": Resolved(version, "flag")}))
         cr = orchestrator_cr(cfg)
         assert cr["apiVersion"] == GENERATIONS[version].cr_api_version
+        assert "namespace" not in cr["spec"]["argocd"]  # OMIT when GitOps is off
+        if GENERATIONS[version].family.id == "go_operator":
+            assert cr["spec"]["rhdh"]["installOperator"] is True  # the code's default false installs no RHDH
+            assert cr["metadata"]["annotations"]["orch.rhdhorchestrator.io/version"] == version
+            assert cr["spec"]["platform"]["namespace"] == cfg.workflow_namespace
+            continue
         sub = cr["spec"]["sonataFlowOperator"]["subscription"]
         assert ("sourceName" in sub) == (version == "1.3")
-        assert "namespace" not in cr["spec"]["argocd"]  # OMIT when GitOps is off
         assert cr["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "orch"

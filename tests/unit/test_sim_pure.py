@@ -14,7 +14,7 @@ from tests.sim.olm import load_crd
 
 def test_resolve_default_channel_head():
     assert C.resolve("s", "orchestrator-operator", None, None, "redhat-operators") == \
-        ("stable", "orchestrator-operator.v1.4.0")
+        ("stable", "orchestrator-operator.v1.6.1")
 
 
 def test_resolve_starting_csv_then_upgrade_chain():

@@ -58,14 +58,36 @@ def test_detect_maps_crd_version_to_generation_and_reads_namespaces():
     assert (inst.postgres_namespace, inst.postgres_service) == ("db", "pg")
     assert inst.gitops and inst.argocd_namespace == "orchestrator-gitops"
     assert detect(installed("v1alpha1")).version == "1.3"
-    assert generation_for("rhdh.redhat.com/v1alpha3") is None
+    assert generation_for("rhdh.redhat.com/v1alpha9") is None
 
 
 def test_detect_without_cr_or_with_unknown_version():
     with pytest.raises(NotInstalled, match="orch install"):
         detect(FakeKube([crd()]))
-    with pytest.raises(NotInstalled, match="1.5"):
-        detect(FakeKube([crd("v1alpha3")]))
+    with pytest.raises(NotInstalled, match="orch knows .*v1alpha3"):
+        detect(FakeKube([crd("v1alpha9")]))
+
+
+def test_detect_tells_1_5_from_1_6_and_reads_the_v1alpha3_spec():
+    spec = {"rhdh": {"name": "hub", "namespace": "my-rhdh", "installOperator": True},
+            "platform": {"namespace": "wf-platform"},
+            "postgres": {"name": "pg", "namespace": "db", "database": "sf",
+                         "authSecret": {"name": "pg-secret", "userKey": "u", "passwordKey": "p"}}}
+    recorded = cr("v1alpha3", spec=spec)
+    recorded["metadata"]["annotations"] = {"orch.rhdhorchestrator.io/version": "1.5",
+                                           "orch.rhdhorchestrator.io/preexisting-namespaces": "wf-platform"}
+    inst = detect(FakeKube([crd("v1alpha3"), recorded]))
+    assert inst.version == "1.5" and inst.workflow_namespace == "wf-platform" and inst.rhdh_namespace == "my-rhdh"
+    assert (inst.postgres_service, inst.postgres_namespace, inst.postgres_secret) == ("pg", "db", "pg-secret")
+    assert inst.backstage_deployment == "backstage-hub" and not inst.existing_rhdh
+    assert inst.preexisting_namespaces == ("wf-platform",)
+    sub = {"apiVersion": "operators.coreos.com/v1alpha1", "kind": "Subscription",
+           "metadata": {"name": "orchestrator-operator", "namespace": "openshift-operators"},
+           "spec": {}, "status": {"installedCSV": "orchestrator-operator.v1.6.1"}}
+    # not recorded on the CR (not orch's): the installed CSV decides; rhdh.installOperator defaults to false
+    assert detect(FakeKube([crd("v1alpha3"), cr("v1alpha3", spec={**spec, "rhdh": {"name": "x", "namespace": "y"}}),
+                            sub])).version == "1.6"
+    assert detect(FakeKube([crd("v1alpha3"), cr("v1alpha3", spec=spec)])).existing_rhdh is False
 
 
 def test_pick_cr_prefers_the_one_orch_manages_and_refuses_ambiguity():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from orchestrator_cli.install.steps.base import Step
 from orchestrator_cli.install.steps.existing_rhdh import ExistingRhdhStep
+from orchestrator_cli.install.steps.go_operator import GopDefectsStep, GoOrchestratorCRStep, PlatformNamespaceStep
 from orchestrator_cli.install.steps.namespaces import NamespacesStep
 from orchestrator_cli.install.steps.network_policies import NetworkPoliciesStep
 from orchestrator_cli.install.steps.operator import OperatorStep
@@ -20,8 +21,9 @@ from orchestrator_cli.install.steps.wait_ready import WaitReadyStep
 
 STEPS: dict[str, type[Step]] = {cls.id: cls for cls in (
     NamespacesStep, PostgresStep, OperatorStep, TokenStep, SetupSecretStep, ExistingRhdhStep, OrchestratorCRStep,
-    WaitReadyStep, NetworkPoliciesStep, SummaryStep,
+    WaitReadyStep, NetworkPoliciesStep, SummaryStep, PlatformNamespaceStep, GopDefectsStep,
 )}
+STEPS["orchestrator-cr-v1alpha3"] = GoOrchestratorCRStep  # the Go operator's CR (same step id for the reporter)
 
 
 def install_steps(config) -> list[Step]:
