@@ -114,6 +114,26 @@ def test_rerun_writes_nothing(vanilla, installed):
     assert second.returncode == 0, second.stdout + second.stderr
     assert "everything already in place" in second.stdout and URL in second.stdout
     assert orch_writes(cluster, mark) == []
+    dry = orch(vanilla, "install", "--use-default", "--dry-run", "-o", "yaml")
+    for value in _secret_values(cluster):  # generated once, never printed (the dry run redacts them)
+        for out in (installed[0], second, dry):
+            assert value not in out.stdout + out.stderr
+
+
+def _secret_values(cluster) -> list[str]:
+    import base64
+
+    from kubernetes import client
+
+    core = client.CoreV1Api(cluster.api_client())
+    out = []
+    for name, ns in (("backstage-backend-auth-secret", "rhdh-operator"), ("sonataflow-psql-postgresql",
+                                                                          "sonataflow-infra")):
+        data = core.read_namespaced_secret(name, ns).data or {}
+        out += [base64.b64decode(v).decode() for k, v in data.items() if k not in ("postgres-username",
+                                                                                   "K8S_CLUSTER_URL")]
+    assert len(out) >= 3
+    return out
 
 
 def _pins(cluster) -> dict:
