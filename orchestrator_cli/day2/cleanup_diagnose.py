@@ -25,6 +25,8 @@ def operator_for(kube: CleanupKube, obj: dict, csvs: list[dict] | None = None) -
     kind = obj.get("kind", "")
     csvs = csvs if csvs is not None else _list(kube, OLM, "ClusterServiceVersion")
     for csv in csvs:
+        if ((csv.get("metadata") or {}).get("labels") or {}).get("olm.copiedFrom"):
+            continue  # OLM's copy of an AllNamespaces CSV: its Deployment runs in the original's namespace
         owned = ((csv.get("spec") or {}).get("customresourcedefinitions") or {}).get("owned") or []
         if not any(o.get("kind") == kind and (o.get("name") or "").endswith("." + group) for o in owned):
             continue

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.cluster import operators
+from tests.cluster import olm, operators
 from tests.cluster.pki import CertificateAuthority, service_account_keypair
 from tests.cluster.processes import Component, tail, wait_until
 from tests.cluster.supervisor import STATE_FILE, SupervisedOperator
@@ -113,6 +113,7 @@ class Cluster:
         self.previous_pod_log_file = work_dir / "pod-logs" / "previous.log"
         self.supervised: list[SupervisedOperator] = []
         self.mirror = None  # vanilla: the stand-in release manifests (tests/cluster/mirror.py)
+        self.catalog = None  # tests.cluster.olm.CatalogServer (OpenShift flavour)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -157,6 +158,8 @@ class Cluster:
         if self.with_simulators:
             self._start_simulators()
         self._wait_ready()
+        if self.flavor == "openshift":
+            olm.wait_catalog_ready(self)
         (self.log_dir / "startup-seconds").write_text(f"{time.monotonic() - started:.1f}\n")
 
     def stop(self) -> None:
@@ -474,14 +477,25 @@ class Cluster:
             return {}
 
     def _install_openshift_platform(self, version: str) -> None:
+        """Platform stand-ins (ClusterVersion, Ingress, Route, PackageManifest CRDs), then real OLM
+        with its own CRDs and the opm-served catalog (tests/cluster/olm.py)."""
+        if not olm.available(self.bin_dir):
+            raise RuntimeError(f"{self.bin_dir} has no OLM/opm binaries: build them with "
+                               "tests/cluster/build/build-binaries.sh (components olm, opm)")
         crd_dir = HERE / "crds" / "openshift"
-        crds = []
-        for name in ("config.openshift.io.yaml", "route.openshift.io.yaml", "olm.yaml"):
+        crds = olm.crds(self.bin_dir)
+        for name in ("config.openshift.io.yaml", "route.openshift.io.yaml", "packagemanifests.yaml"):
             crds += [d for d in yaml.safe_load_all((crd_dir / name).read_text()) if d]
         self.apply_manifests(crds)
         self.wait_crds_established([c["metadata"]["name"] for c in crds])
         self.apply_manifests([d for d in yaml.safe_load_all((crd_dir / "platform-objects.yaml").read_text()) if d])
         self.set_openshift_version(version)
+        self.catalog = olm.start(self)
+
+    def serve_catalog(self, hidden=frozenset(), channel_heads: dict | None = None) -> str:
+        """Re-serves the test catalog without `hidden` packages and with channels cut at
+        `channel_heads` ({"package/channel": csv}); no arguments: the whole catalog again."""
+        return olm.serve_catalog(self, frozenset(hidden), channel_heads)
 
     def _install_kubernetes_platform(self) -> None:
         """What a Kubernetes user's cluster has besides the default StorageClass: an ingress controller's

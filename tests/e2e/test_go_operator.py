@@ -92,8 +92,12 @@ def test_fresh_install_pins_the_go_operator_and_waits_for_everything(gop):
     # the Subscriptions the operator made and approved itself: Manual, pinned
     for name, ns, csv in (("logic-operator-rhel8", "openshift-serverless-logic", f"logic-operator-rhel8.v{OSL[version]}"),
                           ("serverless-operator", "openshift-serverless", f"serverless-operator.v{OSL[version]}")):
-        s = api.get("operators.coreos.com/v1alpha1", "Subscription", name, ns)
-        assert s["spec"]["installPlanApproval"] == "Manual" and s["status"]["installedCSV"] == csv
+        # (real OLM records installedCSV once the CSV has Succeeded, a little after its Deployment is
+        # Available, which is what the install waits for)
+        s = eventually(lambda: (o := api.get("operators.coreos.com/v1alpha1", "Subscription", name, ns))
+                       and (o.get("status") or {}).get("installedCSV") == csv and o, 60,
+                       what=f"Subscription {ns}/{name} installedCSV {csv}")
+        assert s["spec"]["installPlanApproval"] == "Manual"
         assert s["metadata"]["labels"]["rhdh.redhat.com/created-by"] == "orchestrator"
     # the platform namespace is the operator's (orch labelled it and put PostgreSQL into it)
     platform = api.get("v1", "Namespace", "sonataflow-infra")

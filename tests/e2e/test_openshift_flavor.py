@@ -18,10 +18,13 @@ def test_openshift_platform_objects(openshift_cluster):
     assert ingress["spec"]["domain"] == "apps.orch.local"
     og = custom.get_namespaced_custom_object("operators.coreos.com", "v1", "openshift-operators",
                                              "operatorgroups", "global-operators")
-    assert og["spec"] == {}
+    assert og["spec"] == {"upgradeStrategy": "Default"}  # OLM's CRD default; no targetNamespaces: all namespaces
+    assert og["status"]["namespaces"] == [""]  # real OLM's verdict: AllNamespaces
     catalog = custom.get_namespaced_custom_object("operators.coreos.com", "v1alpha1", "openshift-marketplace",
                                                   "catalogsources", "redhat-operators")
     assert catalog["spec"]["sourceType"] == "grpc"
+    assert catalog["spec"]["address"].startswith("127.0.0.1:") and "image" not in catalog["spec"]
+    assert catalog["status"]["connectionState"]["lastObservedState"] == "READY"  # real opm answers
 
 
 def test_cluster_version_is_settable(fresh_openshift_cluster):

@@ -16,7 +16,7 @@ from .runtime import Ctx, Hub
 
 
 def build(kube: K.Kube, stop: threading.Event) -> Ctx:
-    from .olm import CSVController, InstallPlanController, PackageServer, SubscriptionController
+    from .olm import OperatorPodFaults, PackageServer
     from .orchestrator_operator import OrchestratorController
     from .rhdh import BackstageController
     from .serverless import KnativeEventingController, KnativeServingController
@@ -24,7 +24,7 @@ def build(kube: K.Kube, stop: threading.Event) -> Ctx:
 
     hub = Hub(kube, stop)
     ctx = Ctx(kube, hub, stop)
-    for cls in (PackageServer, SubscriptionController, InstallPlanController, CSVController,
+    for cls in (PackageServer, OperatorPodFaults,
                 OrchestratorController, KnativeServingController, KnativeEventingController,
                 PlatformController, ClusterPlatformController, WorkflowController,
                 BackstageController):

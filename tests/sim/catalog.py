@@ -1,4 +1,5 @@
-"""The simulated `redhat-operators` catalog: one data table plus resolution helpers.
+"""The test catalog `redhat-operators` as one data table: real opm serves it as a file-based
+catalog (tests/cluster/fbc.py renders it) and real OLM resolves against it; the simulators' PackageManifest stand-in publishes it.
 
 Versions follow reference §9.1 (Orchestrator ↔ dependency matrix).  Patch versions that the
 reference does not name (e.g. rhdh-operator.v1.3.1, gitops/pipelines versions) are plausible
@@ -116,16 +117,6 @@ def csv_info(name: str) -> Optional[CsvInfo]:
     return None
 
 
-class ResolutionError(Exception):
-    """Dependency resolution failed; str() is the OLM-style message."""
-
-
-def _not_satisfiable(what: str, sub: str) -> ResolutionError:
-    return ResolutionError(
-        f"constraints not satisfiable: {what} in the catalog referenced by subscription {sub}, "
-        f"subscription {sub} exists")
-
-
 def visible_packages(channel_heads: Optional[dict] = None,
                      hidden: Optional[set] = None) -> list[str]:
     return [p for p in PACKAGES if p not in (hidden or set())]
@@ -139,40 +130,6 @@ def channel_entries(package: str, channel: str,
     if head and head in entries:
         entries = entries[: entries.index(head) + 1]
     return entries
-
-
-def resolve(sub_name: str, package: str, channel: Optional[str], starting_csv: Optional[str],
-            source: str, channel_heads: Optional[dict] = None,
-            hidden: Optional[set] = None, source_exists: bool = True) -> tuple[str, str]:
-    """Return (channel, csv) the Subscription installs first, or raise ResolutionError."""
-    if source != CATALOG_SOURCE or not source_exists:
-        raise _not_satisfiable(f"no operators found from catalog {source} in namespace "
-                               f"{CATALOG_NAMESPACE} referenced by subscription {sub_name}",
-                               sub_name)
-    pkg = PACKAGES.get(package)
-    if pkg is None or package in (hidden or set()):
-        raise _not_satisfiable(f"no operators found in package {package}", sub_name)
-    ch = channel or pkg.default_channel
-    entries = channel_entries(package, ch, channel_heads)
-    if not entries:
-        raise _not_satisfiable(f"no operators found in channel {ch} of package {package}",
-                               sub_name)
-    if starting_csv:
-        if starting_csv not in entries:
-            raise _not_satisfiable(f"no operators found with name {starting_csv} in channel "
-                                   f"{ch} of package {package}", sub_name)
-        return ch, starting_csv
-    return ch, entries[-1]
-
-
-def next_upgrade(package: str, channel: str, installed: str,
-                 channel_heads: Optional[dict] = None) -> Optional[str]:
-    """The CSV that replaces ``installed`` in the channel (one step, as OLM walks `replaces`)."""
-    entries = channel_entries(package, channel, channel_heads)
-    if installed not in entries:
-        return None
-    i = entries.index(installed)
-    return entries[i + 1] if i + 1 < len(entries) else None
 
 
 def channel_head(package: str, channel: str, channel_heads: Optional[dict] = None) -> Optional[str]:

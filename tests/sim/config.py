@@ -8,16 +8,18 @@ key ``config.yaml``.  Re-read on every reconcile.  Schema (all keys optional)::
     never_ready: [knativeeventing, sonataflow-platform-jobs-service]
     pod_faults:               # Deployment name -> CrashLoopBackOff | ImagePullBackOff | Unschedulable
       backstage-backstage: CrashLoopBackOff
-    failing_csvs:             # package -> failure (or a plain list of packages)
-      serverless-operator: {reason: InstallCheckFailed, message: "..."}
-    channel_heads:            # "package/channel" -> CSV: the catalog's channel ends at that CSV
+    channel_heads:            # "package/channel" -> CSV: the PackageManifests' channel ends there
       serverless-operator/stable: serverless-operator.v1.35.0
-    hidden_packages: [rhdh]   # packages the catalog does not serve (ResolutionFailed)
+    hidden_packages: [rhdh]   # packages the PackageManifests do not list
     require_postgres: true    # data-index/jobs-service crash-loop while the SonataFlowPlatform's
                               # PostgreSQL Service has no ready endpoint (default true)
 
-Components: for ``delay_seconds`` — ``installplan`` (plan execution), ``csv:<package>`` (before
-the operator Deployment is created), ``orchestrator``, ``knativeserving``, ``knativeeventing``,
+The catalog real opm serves is cut the same way by ``Cluster.serve_catalog(hidden=...,
+channel_heads=...)`` (tests/cluster/olm.py), which also writes these two keys. Operator
+Deployments (real OLM's, from the CSVs) get ``pod_faults`` / ``never_ready`` through their CSV's
+pod template (tests/sim/olm.py ``OperatorPodFaults``).
+
+Components: for ``delay_seconds`` — ``orchestrator``, ``knativeserving``, ``knativeeventing``,
 ``sonataflowplatform`` (before the CR is reconciled / reported ready) and any Deployment name the
 simulators create (before it is created).  For ``never_ready`` — ``knativeserving``,
 ``knativeeventing``, ``sonataflowplatform``, ``sonataflow``, ``backstage`` (condition stays
@@ -45,17 +47,10 @@ log = logging.getLogger("sim.config")
 
 
 @dataclass
-class CsvFailure:
-    reason: str = "InstallCheckFailed"
-    message: str = "install failed: deployment has not become ready within the install timeout"
-
-
-@dataclass
 class SimConfig:
     delay_seconds: dict[str, float] = field(default_factory=dict)
     never_ready: set[str] = field(default_factory=set)
     pod_faults: dict[str, str] = field(default_factory=dict)
-    failing_csvs: dict[str, CsvFailure] = field(default_factory=dict)
     channel_heads: dict[str, str] = field(default_factory=dict)
     hidden_packages: set[str] = field(default_factory=set)
     require_postgres: bool = True
@@ -90,7 +85,7 @@ def parse_config(text: Optional[str]) -> SimConfig:
         return SimConfig()
     if not isinstance(raw, dict):
         raise ConfigError("config.yaml must be a mapping")
-    known = {"delay_seconds", "never_ready", "pod_faults", "failing_csvs", "channel_heads",
+    known = {"delay_seconds", "never_ready", "pod_faults", "channel_heads",
              "hidden_packages", "require_postgres"}
     unknown = set(raw) - known
     if unknown:
@@ -114,19 +109,6 @@ def parse_config(text: Optional[str]) -> SimConfig:
         if v not in POD_FAULTS:
             raise ConfigError(f"pod_faults.{k}: {v!r} is not one of {', '.join(POD_FAULTS)}")
         cfg.pod_faults[str(k)] = v
-    fcs = raw.get("failing_csvs") or {}
-    if isinstance(fcs, list):
-        fcs = {p: {} for p in fcs}
-    if not isinstance(fcs, dict):
-        raise ConfigError("failing_csvs must be a list of packages or a mapping")
-    for pkg, spec in fcs.items():
-        spec = spec or {}
-        if not isinstance(spec, dict):
-            raise ConfigError(f"failing_csvs.{pkg} must be a mapping with reason/message")
-        f = CsvFailure()
-        f.reason = str(spec.get("reason", f.reason))
-        f.message = str(spec.get("message", f.message))
-        cfg.failing_csvs[str(pkg)] = f
     heads = raw.get("channel_heads") or {}
     if not isinstance(heads, dict) or not all("/" in str(k) for k in heads):
         raise ConfigError('channel_heads must map "package/channel" to a CSV name')

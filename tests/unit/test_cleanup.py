@@ -298,3 +298,25 @@ def test_an_adopted_subscription_is_released_not_deleted():
     subs = [t for t in next(p for p in plan.phases if p.id == "operators").targets
             if t.ref.kind in ("Subscription", "ClusterServiceVersion") and "orchestrator-operator" in t.ref.name]
     assert [(t.ref.kind, t.release is not None) for t in subs] == [("Subscription", True)]
+
+
+def test_stuck_finalizer_diagnosis_ignores_olms_copied_csvs():
+    """With an AllNamespaces OperatorGroup real OLM copies the CSV into every namespace; the copy has
+    no Deployment, so naming it as "the operator" would say the operator's Deployment is missing."""
+    from orchestrator_cli.day2.cleanup_diagnose import operator_for
+
+    def csv(ns, labels=None):
+        return {"apiVersion": "operators.coreos.com/v1alpha1", "kind": "ClusterServiceVersion",
+                "metadata": {"name": "logic-operator-rhel8.v1.36.0", "namespace": ns, "labels": labels or {}},
+                "spec": {"customresourcedefinitions": {"owned": [{"name": "sonataflows.sonataflow.org",
+                                                                  "kind": "SonataFlow", "version": "v1alpha08"}]},
+                         "install": {"spec": {"deployments": [{"name": "logic-operator-rhel8-controller-manager"}]}}},
+                "status": {"phase": "Succeeded"}}
+
+    copy = csv("aaa-first-namespace", {"olm.copiedFrom": "openshift-serverless-logic"})
+    original = csv("openshift-serverless-logic")
+    kube = FakeKube([])
+    wf = {"apiVersion": "sonataflow.org/v1alpha08", "kind": "SonataFlow", "metadata": {"name": "w", "namespace": "x"}}
+    line = operator_for(kube, wf, [copy, original])
+    assert "in openshift-serverless-logic does not exist" in line
+    assert "aaa-first-namespace" not in line
