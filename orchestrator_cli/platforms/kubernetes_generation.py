@@ -12,6 +12,11 @@ from orchestrator_cli.generations.model import Generation, OperandSubscription, 
 # orch owns before its first write).
 LOCK_NAMESPACE = "default"
 BACKSTAGE_API = "rhdh.redhat.com/v1alpha3"  # the RHDH operator 1.6 CRD's storage version
+# orch's Backstage CR on Kubernetes (manifests/kubernetes-backstage.yaml) and what the RHDH operator names after it.
+BACKSTAGE_CR, BACKSTAGE_DEPLOYMENT = "backstage", "backstage-backstage"
+# The policies manifests/kubernetes-sonataflow.yaml creates (the OpenShift generations' names; not the 1.6.1
+# OpenShift Serverless Logic one, whose source namespace is OpenShift's).
+NETWORK_POLICIES = ("allow-rhdh-to-sonataflow-and-workflows", "allow-intra-namespace")
 
 
 def wait_list(gen: Generation) -> tuple[WaitTemplate, ...]:
@@ -35,10 +40,9 @@ def wait_list(gen: Generation) -> tuple[WaitTemplate, ...]:
         WaitTemplate("jobs-service", "apps/v1", "Deployment", "sonataflow-platform-jobs-service",
                      "{workflow_namespace}", "deployment"),
         WaitTemplate("rhdh-operator", "apps/v1", "Deployment", rhdh.deployment, rhdh.namespace, "deployment"),
-        WaitTemplate("backstage-cr", BACKSTAGE_API, "Backstage", gen.backstage_cr, "{rhdh_namespace}",
+        WaitTemplate("backstage-cr", BACKSTAGE_API, "Backstage", BACKSTAGE_CR, "{rhdh_namespace}",
                      "condition:Deployed"),
-        WaitTemplate("backstage", "apps/v1", "Deployment", gen.backstage_deployment, "{rhdh_namespace}",
-                     "deployment"),
+        WaitTemplate("backstage", "apps/v1", "Deployment", BACKSTAGE_DEPLOYMENT, "{rhdh_namespace}", "deployment"),
     )
 
 
@@ -55,6 +59,10 @@ def kubernetes_generation(gen: Generation) -> Generation:
         serverless_logic=OperandSubscription(sonataflow.deployment, sonataflow.namespace, "", sonataflow.version),
         wait_list=wait_list(gen),
         sonataflow_operator_wait_id="sonataflow-operator",
+        network_policies=NETWORK_POLICIES,
+        platform_namespace_by_operator=False,  # no Orchestrator operator: orch creates the workflow namespace
+        backstage_cr=BACKSTAGE_CR, backstage_deployment=BACKSTAGE_DEPLOYMENT, backstage_service=BACKSTAGE_DEPLOYMENT,
+        backstage_route=BACKSTAGE_DEPLOYMENT,
         monitoring_network_policy=None,  # its source namespace is OpenShift's user-workload monitoring
         notes=gen.notes + ("kubernetes",),
     )

@@ -61,9 +61,18 @@ _RHDH = ManifestPin(
     "525bf08efeb9f78d5b30f4af170a737ad317399c522f19a1cbaa307420f4c331",
     "rhdh-operator", "rhdh-operator")
 
+# Orchestrator 1.6 pins OpenShift Serverless 1.36, whose Knative is 1.16 (reference B). Its minimum Kubernetes
+# version was not read here: orch checks 1.15's (1.28).
+_KNATIVE_16 = ManifestPin(
+    "knative-operator", "knative-v1.16.0",
+    "https://github.com/knative/operator/releases/download/knative-v1.16.0/operator.yaml",
+    None, "default", "knative-operator")
+
 KUBERNETES_PINS: dict[str, KubernetesPins] = {
     "1.3": KubernetesPins("1.3", (1, 28), (_KNATIVE, _SONATAFLOW, _RHDH)),
     "1.4": KubernetesPins("1.4", (1, 28), (_KNATIVE, _SONATAFLOW, _RHDH)),
+    "1.5": KubernetesPins("1.5", (1, 28), (_KNATIVE, _SONATAFLOW, _RHDH)),
+    "1.6": KubernetesPins("1.6", (1, 28), (_KNATIVE_16, _SONATAFLOW, _RHDH)),
 }
 
 

@@ -52,11 +52,8 @@ def record_as_cr(record: dict) -> dict:
 
 def installation_from_records(kube):
     """The Kubernetes installation orch recorded, or None (several records: the first, by namespace)."""
-    import dataclasses
-
     from orchestrator_cli.core.errors import NotInstalled
     from orchestrator_cli.generations import GENERATIONS
-    from orchestrator_cli.generations.detect import installation_from_cr
     from orchestrator_cli.kube.client import NotServed
     from orchestrator_cli.platforms.kubernetes_generation import kubernetes_generation
 
@@ -76,5 +73,32 @@ def installation_from_records(kube):
     if version not in GENERATIONS:
         raise NotInstalled(f"the installation record {record['metadata']['namespace']}/{RECORD_NAME} names "
                            f"Orchestrator {version!r}, which this orch does not know")
-    inst = installation_from_cr(record_as_cr(record), kubernetes_generation(GENERATIONS[version]))
-    return dataclasses.replace(inst, platform="kubernetes")
+    return installation_from_record(record, kubernetes_generation(GENERATIONS[version]))
+
+
+def installation_from_record(record: dict, generation):
+    """The Installation a record describes (pure; read by orch's own keys, whatever the generation's CR family)."""
+    from orchestrator_cli.generations.installation import Installation
+
+    cr = record_as_cr(record)
+    spec = cr["spec"]
+    pg = spec.get("postgres") or {}
+    auth = pg.get("authSecret") or {}
+    workflow_ns = (spec.get("orchestrator") or {}).get("namespace") or "sonataflow-infra"
+    return Installation(
+        generation=generation, cr=cr, orchestrator_namespace=record["metadata"]["namespace"],
+        workflow_namespace=workflow_ns,
+        rhdh_namespace=((spec.get("rhdhOperator") or {}).get("subscription") or {}).get("targetNamespace")
+        or "rhdh-operator",
+        existing_rhdh=False,
+        postgres_service=pg.get("serviceName") or "sonataflow-psql-postgresql",
+        postgres_namespace=pg.get("serviceNamespace") or workflow_ns,
+        postgres_secret=auth.get("name") or "sonataflow-psql-postgresql",
+        postgres_user_key=auth.get("userKey") or "postgres-username",
+        postgres_password_key=auth.get("passwordKey") or "postgres-password",
+        postgres_database=pg.get("database") or "sonataflow",
+        gitops=False, argocd_namespace=None,
+        backend_secret=((spec.get("rhdhOperator") or {}).get("secretRef") or {}).get("name")
+        or "backstage-backend-auth-secret",
+        backstage_service=generation.backstage_service, backstage_deployment=generation.backstage_deployment,
+        backstage_route=generation.backstage_route, platform="kubernetes")

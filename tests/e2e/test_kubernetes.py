@@ -295,3 +295,20 @@ def test_zz_cleanup_removes_operands_then_operators_and_leaves_nothing_terminati
     apps = client.AppsV1Api(cluster.api_client())
     assert [d.metadata.name for d in apps.list_namespaced_deployment("default").items] == []
     assert orch(vanilla, "status", "-o", "plain").returncode == 11
+
+
+def test_orchestrator_1_6_on_kubernetes_installs_reports_and_cleans_up(fresh_cluster):
+    """The Go-operator generation's Kubernetes pins: install, status, cleanup on a cluster of its own."""
+    from kubernetes import client
+
+    runner = fresh_cluster.make_user(RUNNER, ["system:masters"])
+    pair = (fresh_cluster, runner)
+    out = orch(pair, "install", "--use-default", "--version", "1.6", "-o", "plain", "--timeout", "240", timeout=400)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Orchestrator 1.6 installed" in out.stdout and URL in out.stdout
+    status = validate(["status"], orch(pair, "status", "-o", "json").stdout)
+    assert status["summary"]["healthy"] and status["summary"]["version"] == "1.6"
+    gone = orch(pair, "cleanup", "--yes", "--delete-data", "-o", "plain", timeout=600)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    phases = {n.status.phase for n in client.CoreV1Api(fresh_cluster.api_client()).list_namespace().items}
+    assert phases == {"Active"}

@@ -72,7 +72,8 @@ def test_kubernetes_refuses_openshift_only_options_and_openshift_kubernetes_only
 
 
 def test_a_generation_without_kubernetes_pins_is_refused_on_kubernetes(monkeypatch):
-    monkeypatch.delitem(KUBERNETES_PINS, "1.4")
+    for version in [v for v in KUBERNETES_PINS if v != "1.3"]:
+        monkeypatch.delitem(KUBERNETES_PINS, version)
     with pytest.raises(PlatformUnsupported, match=r"Orchestrator 1.4 has no pinned Kubernetes release manifests "
                                                   r"\(Kubernetes: 1.3\)"):
         _with_platform(Served({}), _config({"version": "1.4"}))
