@@ -1,0 +1,161 @@
+"""orch against real OLM (v0.33.0) and a real opm-served catalog: what only real OLM does.
+
+- an AllNamespaces install leaves OLM's copied CSVs in every namespace; `orch status`, a re-run's
+  pre-flight and `orch cleanup` are not confused by them;
+- a Subscription with Automatic approval and an old startingCSV is upgraded by OLM to the channel
+  head (the pitfall orch's Manual pin avoids) while orch's pinned install stays on its CSV;
+- a package OLM cannot resolve shows OLM's own ResolutionFailed message in orch's error.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import eventually
+from tests.helpers import run_orch as orch
+from tests.json_schemas import validate
+
+pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
+
+OLM = "operators.coreos.com/v1alpha1"
+OPS = "openshift-operators"
+PINNED = "orchestrator-operator.v1.3.1"  # --use-default's generation; the channel head is v1.4.0
+
+
+class Api:
+    def __init__(self, cluster):
+        from kubernetes import dynamic
+
+        self.dyn = dynamic.DynamicClient(cluster.api_client())
+
+    def list(self, api_version, kind, namespace=None, label_selector=None):
+        res = self.dyn.resources.get(api_version=api_version, kind=kind)
+        return [i.to_dict() for i in res.get(namespace=namespace, label_selector=label_selector).items]
+
+    def get(self, api_version, kind, name, namespace=None):
+        from kubernetes.dynamic.exceptions import NotFoundError
+
+        try:
+            return self.dyn.resources.get(api_version=api_version, kind=kind).get(
+                name=name, namespace=namespace).to_dict()
+        except NotFoundError:
+            return None
+
+
+@pytest.fixture(scope="module")
+def installed(request):
+    from tests.conftest import _start
+
+    cluster = _start("openshift")
+    request.addfinalizer(cluster.stop)
+    first = orch(cluster, "install", "--use-default", "-o", "plain", "--timeout", "180")
+    assert first.returncode == 0, first.stdout + first.stderr
+    return cluster
+
+
+def test_automatic_approval_climbs_to_the_head_while_orchs_pin_holds(installed):
+    """A Subscription with Automatic approval and an old startingCSV is upgraded by OLM straight to
+    the channel head (the pitfall orch's Manual pin avoids); orch's pinned Subscription meanwhile
+    only gets an upgrade InstallPlan nobody approves, and stays on its CSV."""
+    cluster = installed
+    api = Api(cluster)
+    ns, first, head = "t-auto", "openshift-pipelines-operator-rh.v1.16.0", "openshift-pipelines-operator-rh.v1.17.0"
+    cluster.apply_manifests([
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+        {"apiVersion": "operators.coreos.com/v1", "kind": "OperatorGroup", "metadata": {"name": ns, "namespace": ns},
+         "spec": {}},
+        {"apiVersion": OLM, "kind": "Subscription", "metadata": {"name": "pipelines", "namespace": ns},
+         "spec": {"name": "openshift-pipelines-operator-rh", "channel": "latest", "source": "redhat-operators",
+                  "sourceNamespace": "openshift-marketplace", "installPlanApproval": "Automatic",
+                  "startingCSV": first}},
+    ])
+    sub = eventually(lambda: (s := api.get(OLM, "Subscription", "pipelines", ns))
+                     and (s.get("status") or {}).get("installedCSV") == head
+                     and s["status"].get("state") == "AtLatestKnown" and s, 120,
+                     what=f"Automatic Subscription upgraded from {first} to the head {head}")
+    plans = api.list(OLM, "InstallPlan", ns)
+    assert sorted(p["spec"]["clusterServiceVersionNames"][0] for p in plans) == [first, head]
+    assert all(p["spec"]["approved"] for p in plans)  # nobody approved them: Automatic did
+    eventually(lambda: api.get(OLM, "ClusterServiceVersion", first, ns) is None, 60,
+               what=f"{first} replaced and deleted")
+    assert sub["spec"]["startingCSV"] == first
+    # orch's pin: OLM offers the next CSV in an InstallPlan nobody approves; v1.3.1 stays installed
+    pinned = eventually(lambda: (s := api.get(OLM, "Subscription", "orchestrator-operator", OPS))
+                        and (s.get("status") or {}).get("currentCSV") == "orchestrator-operator.v1.4.0" and s,
+                        90, what="OLM offers orch's pinned Subscription the upgrade to v1.4.0")
+    assert pinned["spec"]["installPlanApproval"] == "Manual" and pinned["spec"]["startingCSV"] == PINNED
+    assert pinned["status"]["installedCSV"] == PINNED and pinned["status"]["state"] == "UpgradePending"
+    upgrade = [p for p in api.list(OLM, "InstallPlan", OPS)
+               if p["spec"]["clusterServiceVersionNames"] == ["orchestrator-operator.v1.4.0"]]
+    assert len(upgrade) == 1 and upgrade[0]["spec"]["approved"] is False
+    assert upgrade[0]["status"]["phase"] == "RequiresApproval"
+    assert api.get(OLM, "ClusterServiceVersion", "orchestrator-operator.v1.4.0", OPS) is None
+    assert api.get(OLM, "ClusterServiceVersion", PINNED, OPS)["status"]["phase"] == "Succeeded"
+    # a re-run of orch keeps it that way (it approves only the plan for its pinned CSV)
+    rerun = orch(cluster, "install", "--use-default", "-o", "plain", "--timeout", "120")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert api.get(OLM, "InstallPlan", upgrade[0]["metadata"]["name"], OPS)["spec"]["approved"] is False
+
+
+def test_copied_csvs_do_not_confuse_status_preflight_or_cleanup(installed):
+    cluster = installed
+    api = Api(cluster)
+    # OLM copied the global (AllNamespaces) operator's CSV into every namespace, orch's own included
+    namespaces = {n["metadata"]["name"] for n in api.list("v1", "Namespace")
+                  if (n.get("status") or {}).get("phase") == "Active"}
+
+    def copies():
+        found = {c["metadata"]["namespace"] for c in api.list(OLM, "ClusterServiceVersion",
+                                                             label_selector=f"olm.copiedFrom={OPS}")
+                 if c["metadata"]["name"] == PINNED}
+        return found if namespaces - {OPS} <= found else None
+    found = eventually(copies, 60, what=f"copies of {PINNED} in every namespace")
+    assert {"orchestrator", "sonataflow-infra", "default"} <= found
+    copy = api.get(OLM, "ClusterServiceVersion", PINNED, "orchestrator")
+    assert copy["status"]["reason"] == "Copied" and copy["metadata"]["labels"]["olm.copiedFrom"] == OPS
+
+    status = orch(cluster, "status", "-o", "json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    report = validate(["status"], status.stdout)
+    assert report["success"] and report["summary"]["healthy"], [c for c in report["checks"] if c["status"] != "ok"]
+    assert report["summary"]["version"] == "1.3"
+    # every check names the operator's CSV in its install namespace, never a copy's namespace
+    csv_checks = [c for c in report["checks"] if PINNED in str(c)]
+    assert csv_checks and all("orchestrator/" not in str(c) and "default/" not in str(c) for c in csv_checks)
+
+    # a re-run: pre-flight finds the existing install (not a copy) and completes it as a no-op
+    rerun = orch(cluster, "install", "--use-default", "-o", "plain", "--timeout", "120")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"existing install of {PINNED} detected (installed)" in rerun.stdout
+
+    # cleanup removes the operator; OLM removes every copy with the original
+    done = orch(cluster, "cleanup", "--yes", "--delete-data", "-o", "plain", "--timeout", "180")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # cleanup deleted the CSV in its install namespace only; the copies went with it (OLM)
+    listed = [line for line in done.stdout.splitlines() if "ClusterServiceVersion" in line and PINNED in line]
+    assert listed and all(OPS in line for line in listed), done.stdout
+    assert not [line for line in done.stdout.splitlines() if "ClusterServiceVersion" in line
+                and ("default" in line or "sonataflow-infra" in line)], done.stdout
+    eventually(lambda: not [c for c in api.list(OLM, "ClusterServiceVersion")
+                            if c["metadata"]["name"].startswith("orchestrator-operator.")],
+               90, what="no orchestrator-operator CSV (original or copy) left")
+    # nothing of orch's is left for a second cleanup (copies are not mistaken for leftovers)
+    again = orch(cluster, "cleanup", "--yes", "-o", "plain", "--timeout", "60")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "ClusterServiceVersion" not in again.stdout, again.stdout
+
+
+def test_unresolvable_package_shows_olms_resolution_failure(installed):
+    """The PackageManifest still lists the channel (pre-flight passes) but the catalog OLM reads
+    ends before the pinned CSV: orch's error carries OLM's own ResolutionFailed message."""
+    cluster = installed
+    cluster.serve_catalog(channel_heads={"orchestrator-operator/stable": "orchestrator-operator.v1.3.0"})
+    try:
+        out = orch(cluster, "install", "--use-default", "-o", "plain", "--timeout", "45")
+    finally:
+        cluster.serve_catalog()
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text
+    assert "ResolutionFailed" in text, text
+    assert "constraints not satisfiable" in text, text
+    assert PINNED in text, text
