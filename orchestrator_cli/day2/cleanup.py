@@ -176,8 +176,8 @@ def cleanup(opts, reporter, confirm: Callable[[str], bool] | None = None) -> Non
         if not confirm(f"Delete the {count} object(s) listed above?"):
             raise Refused("cleanup cancelled; nothing was deleted")
     lock = None
-    if inst is not None and kube.get(Ref("v1", "Namespace", inst.generation.operator.namespace)) is not None:
-        lock = InstallLock(kube, inst.generation.operator.namespace, on_wait=reporter.info)
+    if inst is not None and kube.get(Ref("v1", "Namespace", inst.generation.lock_namespace)) is not None:
+        lock = InstallLock(kube, inst.generation.lock_namespace, on_wait=reporter.info)
         lock.acquire()
     stop = threading.Event()
     try:

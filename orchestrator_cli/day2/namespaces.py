@@ -166,7 +166,7 @@ def add_namespace(opts: Day2Options, reporter) -> None:
             _report(reporter, "add-namespace", o, False, titles[o.namespace])
         _finish(reporter, "add", outcomes, opts.dry_run)
         return
-    lock = InstallLock(kube, inst.generation.operator.namespace, on_wait=reporter.info)
+    lock = InstallLock(kube, inst.generation.lock_namespace, on_wait=reporter.info)
     try:
         lock.acquire()
         # Re-plan under the lock: a concurrent run may have written meanwhile.
@@ -207,8 +207,8 @@ def remove_namespace(opts: Day2Options, reporter, confirm=None) -> None:
                                           f"{'it' if len(doomed) == 1 else 'them'}?"):
             raise Refused(f"not deleting {what} without confirmation; re-run with --yes")
     lock = None
-    if inst is not None and kube.get(Ref("v1", "Namespace", inst.generation.operator.namespace)) is not None:
-        lock = InstallLock(kube, inst.generation.operator.namespace, on_wait=reporter.info)
+    if inst is not None and kube.get(Ref("v1", "Namespace", inst.generation.lock_namespace)) is not None:
+        lock = InstallLock(kube, inst.generation.lock_namespace, on_wait=reporter.info)
     try:
         if lock is not None:
             lock.acquire()

@@ -33,8 +33,9 @@ class NsKube(Protocol):
     def delete(self, ref: Ref) -> None: ...
 
 
-def platform_policy_name(namespace: str) -> str:
-    return f"allow-workflows-from-{namespace}"
+def platform_policy_name(namespace: str, inst: Installation | None = None) -> str:
+    template = inst.generation.platform_side_policy if inst is not None else "allow-workflows-from-{namespace}"
+    return template.format(namespace=namespace)
 
 
 def _ns_peer(name: str) -> dict:
@@ -53,14 +54,20 @@ def desired_policies(inst: Installation, namespace: str) -> list[dict]:
     """The three NetworkPolicies for one workflow namespace (pure)."""
     md = lambda name, ns, ann=None: {"name": name, "namespace": ns, "labels": dict(MANAGED_BY),  # noqa: E731
                                      **({"annotations": ann} if ann else {})}
-    return [
-        {"apiVersion": NP_API, "kind": "NetworkPolicy", "metadata": md(IN_NS_POLICY, namespace),
+    gen = inst.generation
+    extra = []
+    if gen.cluster_platform_for_namespaces:  # 1.7+: workflows elsewhere use the Backstage namespace's platform
+        extra.append({"apiVersion": SONATAFLOW_API, "kind": "SonataFlowClusterPlatform",
+                      "metadata": {"name": "cluster-platform", "labels": dict(MANAGED_BY)},
+                      "spec": {"platformRef": {"name": "sonataflow-platform", "namespace": inst.workflow_namespace}}})
+    return extra + [
+        {"apiVersion": NP_API, "kind": "NetworkPolicy", "metadata": md(gen.workflow_ns_policy, namespace),
          "spec": {"podSelector": {}, "policyTypes": ["Ingress"],
                   "ingress": [{"from": [_ns_peer(s) for s in ingress_sources(inst)]}]}},
         {"apiVersion": NP_API, "kind": "NetworkPolicy", "metadata": md(INTRA_POLICY, namespace),
          "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [{"podSelector": {}}]}]}},
         {"apiVersion": NP_API, "kind": "NetworkPolicy",
-         "metadata": md(platform_policy_name(namespace), inst.workflow_namespace, {FOR_NAMESPACE: namespace}),
+         "metadata": md(platform_policy_name(namespace, inst), inst.workflow_namespace, {FOR_NAMESPACE: namespace}),
          "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [_ns_peer(namespace)]}]}},
     ]
 

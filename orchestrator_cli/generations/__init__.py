@@ -16,8 +16,10 @@ from orchestrator_cli.core.errors import InputError
 from orchestrator_cli.generations.go_operator import GO_OPERATOR_GENERATIONS
 from orchestrator_cli.generations.helm_operator import HELM_OPERATOR_GENERATIONS
 from orchestrator_cli.generations.model import Generation
+from orchestrator_cli.generations.rhdh_native import RHDH_NATIVE_GENERATIONS
 
-GENERATIONS: dict[str, Generation] = {**HELM_OPERATOR_GENERATIONS, **GO_OPERATOR_GENERATIONS}
+GENERATIONS: dict[str, Generation] = {**HELM_OPERATOR_GENERATIONS, **GO_OPERATOR_GENERATIONS,
+                                      **RHDH_NATIVE_GENERATIONS}
 
 DEFAULT_VERSION = "1.3"
 
@@ -38,6 +40,11 @@ def upgrade_path(installed: str, wanted: str) -> str:
     if a.family is b.family and a.family is not None and a.family.id == "go_operator":
         return ("upstream upgrades the Go operator by removing everything and reinstalling: `orch cleanup` "
                 f"(PVCs are kept without --delete-data), then `orch install --version {wanted}`")
+    if a.family is not b.family and b.family is not None and b.family.id == "rhdh_native":
+        return ("1.7+ has no Orchestrator operator and upstream has no in-place upgrade to it (its guide scales the "
+                "old operator to 0 and removes the rhdh.redhat.com/created-by labels before reinstalling): remove "
+                "the installation with `orch cleanup` (PVCs are kept without --delete-data), then "
+                f"`orch install --version {wanted}`")
     if a.cr_api_version != b.cr_api_version:
         return (f"the CRs differ ({a.cr_api_version} -> {b.cr_api_version}) and are not converted: remove the "
                 f"installation with `orch cleanup` (PVCs are kept without --delete-data), then "

@@ -106,10 +106,28 @@ def find_crs(kube: DetectKube) -> tuple[list[dict], Generation | None]:
     return crs, generation
 
 
+def find_backstage_anchor(kube: DetectKube) -> tuple[dict, Generation] | None:
+    """1.7+ (no Orchestrator CR): the Backstage CR orch configured, recognised by the version orch recorded."""
+    for gen in GENERATIONS.values():
+        if gen.cr_template or not gen.cr_api_version.endswith(tuple(f"/{v}" for v in ("v1alpha3", "v1alpha4"))):
+            continue
+        try:
+            items, _ = kube.list(gen.cr_api_version, "Backstage")
+        except NotServed:
+            continue
+        for item in items:
+            if ((item.get("metadata") or {}).get("annotations") or {}).get(VERSION_ANNOTATION) == gen.version:
+                return {**item, "apiVersion": gen.cr_api_version, "kind": "Backstage"}, gen
+    return None
+
+
 def detect(kube: DetectKube) -> Installation:
     """The installation, or NotInstalled with a hint."""
     crs, generation = find_crs(kube)
     if not crs or generation is None:
+        anchor = find_backstage_anchor(kube)  # 1.7+: no Orchestrator CR, orch's Backstage CR
+        if anchor is not None:
+            return installation_from_cr(*anchor)
         from orchestrator_cli.platforms.kubernetes_record import installation_from_records
 
         found = installation_from_records(kube)  # Kubernetes: no Orchestrator CR, orch's installation record

@@ -28,6 +28,8 @@ class OperatorPin:
     source_namespace: str = "openshift-marketplace"
     deployment: str = "orchestrator-operator"
     approval: str = "Manual"
+    operator_group: str = ""  # an OperatorGroup orch creates in `namespace` (none: openshift-operators' global one)
+    only_new_rhdh: bool = False  # not subscribed with --existing-rhdh (the user's RHDH operator is used)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,21 @@ class Generation:
     # The operator creates the SonataFlow platform (workflow) namespace itself (Go operator): orch labels it
     # and deploys PostgreSQL into it after the CR instead of creating it first.
     platform_namespace_by_operator: bool = False
+    # Operators orch subscribes to besides `operator` (1.7+: Serverless and Serverless Logic), same pinning.
+    extra_operators: tuple[OperatorPin, ...] = ()
+    lock_namespace_override: str = ""  # where the install lock's Lease lives (default: the operator's namespace)
+    # 1.7+: workflows run in the Backstage namespace, where the RHDH operator puts the SonataFlow platform.
+    workflow_namespace_is_rhdh: bool = False
+    extra_namespaces: tuple[str, ...] = ()  # further namespaces orch creates (1.7+: the operators' and Knative's)
+    # `orch workflow add-namespace`: the policy in the workflow namespace, the one in the platform namespace
+    # ({namespace}: the workflow namespace), and whether a SonataFlowClusterPlatform must point at the platform.
+    workflow_ns_policy: str = "allow-rhdh-to-sonataflow-and-workflows"
+    platform_side_policy: str = "allow-workflows-from-{namespace}"
+    cluster_platform_for_namespaces: bool = False
+
+    @property
+    def lock_namespace(self) -> str:
+        return self.lock_namespace_override or self.operator.namespace
 
 
 class Family:

@@ -238,6 +238,16 @@ def orchestrator_phase(obj: Obj | None) -> State:
     return Waiting(f"phase {phase or 'not set yet'}")
 
 
+def job(obj: Obj | None) -> State:
+    if not obj:
+        return Waiting("Job not created yet")
+    if (c := condition(obj, "Complete")) and c.get("status") == "True":
+        return Ready("Complete")
+    if (c := condition(obj, "Failed")) and c.get("status") == "True":
+        return Failed(f"Job failed: {_why(c)}")
+    return Waiting(f"Job running (succeeded {(obj.get('status') or {}).get('succeeded') or 0})")
+
+
 def exists(obj: Obj | None) -> State:
     return Ready("exists") if obj else Waiting("not created yet")
 
@@ -245,6 +255,7 @@ def exists(obj: Obj | None) -> State:
 PREDICATES: dict[str, Callable[[Obj | None], State]] = {
     "orchestrator-phase": orchestrator_phase,
     "exists": exists,
+    "job": job,
     "deployment": deployment,
     "statefulset": statefulset,
     "csv": csv,

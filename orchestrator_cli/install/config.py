@@ -63,6 +63,7 @@ class InstallConfig:
             out.append(self.workflow_namespace)
         if not self.existing_rhdh:
             out.append(self.rhdh_namespace)
+        out += self.generation.extra_namespaces
         return list(dict.fromkeys(out))
 
 
@@ -107,6 +108,13 @@ def build_config(resolved: dict[str, Resolved]) -> InstallConfig:
         value = resolved[spec.name].value
         if value:
             secret_inputs[spec.secret_key] = (value, resolved[spec.name].explicit)
+    if gen.workflow_namespace_is_rhdh:
+        wf = resolved.get("workflow_namespace")
+        if wf is not None and wf.explicit and wf.value != val["rhdh_namespace"]:
+            raise InputError(f"Orchestrator {gen.version} runs workflows in the Backstage namespace "
+                             f"({val['rhdh_namespace']}); add {wf.value} later with `orch workflow add-namespace "
+                             f"{wf.value}`")
+        val["workflow_namespace"] = val["rhdh_namespace"]
     if val["orchestrator_namespace"] == val["workflow_namespace"]:
         raise InputError("the orchestrator namespace and the workflow namespace must differ")
     return InstallConfig(

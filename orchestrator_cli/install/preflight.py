@@ -109,6 +109,17 @@ def check_arch(ctx: PreflightContext) -> str:
 def check_existing_install(ctx: PreflightContext) -> str:
     gen = ctx.config.generation
     op = gen.operator
+    from orchestrator_cli.core.errors import OrchError
+    from orchestrator_cli.generations import upgrade_path
+    from orchestrator_cli.generations.detect import detect_optional
+
+    try:
+        inst = detect_optional(ctx.kube)
+    except OrchError:
+        inst = None
+    if inst is not None and inst.version != gen.version:
+        raise CheckFailed(f"Orchestrator {inst.version} is installed ({inst.cr_ref}); orch install does not switch "
+                          f"generations (no upgrade or downgrade): {upgrade_path(inst.version, gen.version)}")
     sub = ctx.kube.get(Ref("operators.coreos.com/v1alpha1", "Subscription", op.subscription, op.namespace))
     if sub is None:
         return "no existing Orchestrator install"
@@ -151,6 +162,17 @@ def check_existing_rhdh(ctx: PreflightContext) -> str:
             break
         except NotServed:
             items = []
+    if not c.generation.cr_template:  # 1.7+: orch configures the user's Backstage CR at the generation's version
+        crd = ctx.kube.get(Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", "backstages.rhdh.redhat.com"))
+        served = [v.get("name") for v in ((crd or {}).get("spec") or {}).get("versions") or [] if v.get("served")]
+        want = c.generation.cr_api_version.rpartition("/")[2]
+        if want not in served:
+            raise CheckFailed(f"--existing-rhdh {c.rhdh_namespace}: the Backstage CRD serves "
+                              f"{', '.join(served) or 'nothing'}, not {want}: that RHDH belongs to another "
+                              f"generation than Orchestrator {c.version}")
+        if len(items) != 1:
+            raise CheckFailed(f"--existing-rhdh {c.rhdh_namespace}: expected one Backstage CR, found {len(items)}")
+        return f"Backstage {items[0]['metadata']['name']} in {c.rhdh_namespace} (orch sets only the orchestrator's fields)"
     if not items:
         return f"namespace {c.rhdh_namespace} exists but has no Backstage CR (orch will not create one)"
     return f"Backstage {', '.join(i['metadata']['name'] for i in items)} in {c.rhdh_namespace} (left unchanged)"

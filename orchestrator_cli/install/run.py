@@ -159,7 +159,7 @@ def install(opts: Options, reporter) -> None:
         details = [f"{r.check.id}: {r.message}" for r in failed]
         raise PreflightFailed(f"pre-flight failed ({', '.join(r.check.id for r in failed)}); nothing was written",
                               details=details)
-    lock = InstallLock(kube, config.generation.operator.namespace, timeout=opts.lock_timeout, on_wait=reporter.info)
+    lock = InstallLock(kube, config.generation.lock_namespace, timeout=opts.lock_timeout, on_wait=reporter.info)
     stop = threading.Event()
     ctx = StepContext(kube=kube, config=config, reporter=reporter, dry_run=opts.dry_run,
                       before_write=lock.acquire, stop=stop)

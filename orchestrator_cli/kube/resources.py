@@ -28,6 +28,8 @@ RESOURCES: dict[tuple[str, str], tuple[str, bool]] = {
     ("rbac.authorization.k8s.io/v1", "Role"): ("roles", True),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rolebindings", True),
     ("rhdh.redhat.com/v1alpha3", "Backstage"): ("backstages", True),
+    ("rhdh.redhat.com/v1alpha4", "Backstage"): ("backstages", True),
+    ("batch/v1", "Job"): ("jobs", True),
     ("coordination.k8s.io/v1", "Lease"): ("leases", True),
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): ("clusterroles", False),
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): ("clusterrolebindings", False),

@@ -203,7 +203,7 @@ def deploy(opts: DeployOptions, reporter) -> None:
         reporter.summary(summary)
         return
     if writes:
-        lock = InstallLock(kube, inst.generation.operator.namespace, on_wait=reporter.info)
+        lock = InstallLock(kube, inst.generation.lock_namespace, on_wait=reporter.info)
         try:
             lock.acquire()
             if ns_plan is not None and ns_plan.writes:

@@ -259,7 +259,7 @@ def install(opts, reporter) -> None:
                              "" if ns_plan.writes else f"{namespace} is already a workflow namespace")
             _report_plan(reporter, "release", f"Helm release {req.name} in {namespace}", [release])
         else:
-            lock = InstallLock(kube, inst.generation.operator.namespace, on_wait=reporter.info)
+            lock = InstallLock(kube, inst.generation.lock_namespace, on_wait=reporter.info)
             try:
                 lock.acquire()
                 if ns_plan is not None:

@@ -168,7 +168,7 @@ def uninstall(opts, reporter) -> None:
         reporter.step_finished(step, True, "dry run: nothing removed")
         reporter.summary({**summary, "removed": [str(r) for r in refs]})
         return
-    lock = InstallLock(kube, inst.generation.operator.namespace, on_wait=reporter.info) if inst is not None else None
+    lock = InstallLock(kube, inst.generation.lock_namespace, on_wait=reporter.info) if inst is not None else None
     try:
         if lock is not None:
             lock.acquire()

@@ -138,9 +138,9 @@ CASES: tuple[Case, ...] = (
          "error: the orchestrator namespace and the workflow namespace must differ"),
     # -- version ---------------------------------------------------------------------------------------------
     Case("version-unknown", "unknown Orchestrator version", (*I, "--version", "1.9"), 2,
-         "error: unknown Orchestrator version '1.9'; supported: 1.3, 1.4, 1.5, 1.6"),
+         "error: unknown Orchestrator version '1.9'; supported: 1.3, 1.4, 1.5, 1.6, 1.7, 1.8"),
     Case("version-env-unknown", "unknown version from ORCH_VERSION", I, 2,
-         "error: unknown Orchestrator version '2.0'; supported: 1.3, 1.4, 1.5, 1.6", env={"ORCH_VERSION": "2.0"}),
+         "error: unknown Orchestrator version '2.0'; supported: 1.3, 1.4, 1.5, 1.6, 1.7, 1.8", env={"ORCH_VERSION": "2.0"}),
     # -- platform (docs/kubernetes.md) --------------------------------------------------------------------------
     Case("platform-unknown", "--platform that is neither kubernetes nor openshift", (*I, "--platform", "k8s"), 2,
          "error: --platform must be kubernetes or openshift, got 'k8s'"),

@@ -1,4 +1,5 @@
-"""Simulated Red Hat Developer Hub operator: Backstage CR → Deployment, Service, Route, local DB."""
+"""Simulated Red Hat Developer Hub operator: Backstage CR → Deployment, Service, Route, local DB (its Secret
+backstage-psql-secret-<name>), and from 1.7 the plugin dependencies (rhdh_plugin_deps.py)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -39,6 +40,9 @@ class BackstageController(OperandController):
         labels = {"rhdh.redhat.com/app": dep_name}
         if (spec.get("database") or {}).get("enableLocalDb", True):
             self._local_db(name, ns, owner)
+        from . import rhdh_plugin_deps
+
+        retry = rhdh_plugin_deps.sync(self, obj)
         wait = W.delay_remaining(obj, cfg.delay(dep_name))
         if wait > 0:
             self.set_ready(obj, "Deployed", False, "DeployInProgress",
@@ -57,10 +61,20 @@ class BackstageController(OperandController):
         ready = K.deployment_rolled_out(dep) and "backstage" not in cfg.never_ready
         self.set_ready(obj, "Deployed", ready, "DeployOK" if ready else "DeployInProgress",
                        "" if ready else f"Deployment {dep_name} is not yet available")
-        return None
+        return retry
 
     def _local_db(self, name: str, ns: str, owner: dict) -> None:
         sts_name = f"backstage-psql-{name}"
+        if self.kube.get(K.SECRETS, f"backstage-psql-secret-{name}", ns) is None:
+            import base64
+            import secrets
+
+            password = base64.b64encode(secrets.token_hex(12).encode()).decode()
+            self.kube.apply(K.SECRETS, {"apiVersion": "v1", "kind": "Secret", "metadata": {
+                "name": f"backstage-psql-secret-{name}", "namespace": ns, "ownerReferences": [owner]},
+                "data": {"POSTGRES_USER": base64.b64encode(b"postgres").decode(), "POSTGRES_PASSWORD": password,
+                         "POSTGRES_HOST": base64.b64encode(sts_name.encode()).decode(),
+                         "POSTGRES_PORT": base64.b64encode(b"5432").decode()}}, self.manager)
         sel = {"rhdh.redhat.com/app": sts_name}
         self.ensure(K.SERVICES, {"apiVersion": "v1", "kind": "Service", "metadata": {
             "name": sts_name, "namespace": ns, "ownerReferences": [owner]},

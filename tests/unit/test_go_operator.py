@@ -91,6 +91,9 @@ class _Kube:
     def get(self, ref):
         return self.objects.get((ref.kind, ref.name))
 
+    def list(self, *args, **kwargs):
+        return [], None
+
 
 def _cfg(version):
     from orchestrator_cli.install.config import build_config

@@ -264,3 +264,14 @@ def test_lifecycle_cronjobs_named_like_the_chart():
     assert cj["metadata"]["labels"][O.RECONCILES_LABEL] == "knativeservings.operator.knative.dev"
     assert cj["metadata"]["namespace"] == "openshift-operators"
     assert cj["spec"]["schedule"] == "* * * * *"
+
+
+def test_plugin_dependencies_of_enabled_plugins_and_the_1_8_job():
+    from tests.sim.rhdh_plugin_deps import dependency_refs, sonataflow_objects
+
+    text = ("plugins:\n- {package: a, disabled: false, dependencies: [{ref: sonataflow}]}\n"
+            "- {package: b, disabled: true, dependencies: [{ref: tekton}]}\n- {package: c}\n")
+    assert dependency_refs(text) == ["sonataflow"]
+    kinds17 = [o["kind"] for _, o in sonataflow_objects("hub", "rhdh", (1, 7))]
+    assert kinds17 == ["NetworkPolicy"] * 4 + ["SonataFlowPlatform"]
+    assert [o["kind"] for _, o in sonataflow_objects("hub", "rhdh", (1, 8))][-1] == "Job"

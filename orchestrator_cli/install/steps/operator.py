@@ -20,13 +20,22 @@ from orchestrator_cli.kube.client import NotServed, Ref
 OLM = "operators.coreos.com/v1alpha1"
 
 
-def subscription_object(gen) -> dict:
-    op = gen.operator
+def subscription_object(gen, pin=None) -> dict:
+    op = pin or gen.operator
     return render("subscription.yaml", {
         "name": op.subscription, "namespace": op.namespace, "package": op.package, "channel": op.channel,
         "source": op.source, "source_namespace": op.source_namespace, "approval": op.approval,
         "starting_csv": op.starting_csv,
     })[0]
+
+
+def operator_group_object(pin) -> dict:
+    return render("operator-group.yaml", {"name": pin.operator_group, "namespace": pin.namespace})[0]
+
+
+def pins_of(gen, existing_rhdh: bool = False) -> list:
+    """Every operator orch subscribes to for a generation, pinned the same way."""
+    return [p for p in (gen.operator, *gen.extra_operators) if not (existing_rhdh and p.only_new_rhdh)]
 
 
 def plan_for_csv(plans: list[dict], csv_name: str) -> dict | None:
@@ -50,47 +59,47 @@ class OperatorStep(Step):
     title = "Orchestrator operator (OLM)"
 
     def plan(self, ctx: StepContext) -> list[Change]:
-        gen = ctx.config.generation
-        changes = [plan_object(ctx.kube, subscription_object(gen), f"pinned to {gen.operator.starting_csv}")]
-        plans = self._plans(ctx)
-        plan = plan_for_csv(plans, gen.operator.starting_csv)
-        if plan is not None and (plan.get("spec") or {}).get("approved") is False:
-            changes.append(Change("approve", Ref.of({**plan, "apiVersion": OLM, "kind": "InstallPlan"}), None,
-                                  f"approve the InstallPlan for {gen.operator.starting_csv}"))
+        changes = []
+        for pin in pins_of(ctx.config.generation, ctx.config.existing_rhdh):
+            if pin.operator_group:
+                changes.append(plan_object(ctx.kube, operator_group_object(pin)))
+            changes.append(plan_object(ctx.kube, subscription_object(ctx.config.generation, pin),
+                                       f"pinned to {pin.starting_csv}"))
+            plan = plan_for_csv(self._plans(ctx, pin), pin.starting_csv)
+            if plan is not None and (plan.get("spec") or {}).get("approved") is False:
+                changes.append(Change("approve", Ref.of({**plan, "apiVersion": OLM, "kind": "InstallPlan"}), None,
+                                      f"approve the InstallPlan for {pin.starting_csv}"))
         return changes
 
     def apply(self, ctx: StepContext, changes: list[Change]) -> None:
         super().apply(ctx, [c for c in changes if c.action != "approve"])
 
-    def _plans(self, ctx: StepContext) -> list[dict]:
+    def _plans(self, ctx: StepContext, pin) -> list[dict]:
         try:
-            items, _ = ctx.kube.list(OLM, "InstallPlan", ctx.config.generation.operator.namespace)
+            items, _ = ctx.kube.list(OLM, "InstallPlan", pin.namespace)
         except NotServed:
             return []
         return items
 
     def verify(self, ctx: StepContext) -> None:
-        gen = ctx.config.generation
-        op = gen.operator
         timeout = ctx.config.timeout_for("operator")
-        csv_ref = Ref(OLM, "ClusterServiceVersion", op.starting_csv, op.namespace)
-        csv = ctx.kube.get(csv_ref)
-        if not isinstance(readiness.csv(csv), readiness.Ready):
-            self._approve_and_wait_plan(ctx, timeout)
-        run_waits(ctx, [
-            WaitItem("operator", csv_ref, "csv", timeout),
-            WaitItem("operator-deployment", Ref("apps/v1", "Deployment", op.deployment, op.namespace), "deployment",
-                     timeout),
-        ], "Orchestrator operator")
+        items = []
+        for i, op in enumerate(pins_of(ctx.config.generation, ctx.config.existing_rhdh)):
+            csv_ref = Ref(OLM, "ClusterServiceVersion", op.starting_csv, op.namespace)
+            if not isinstance(readiness.csv(ctx.kube.get(csv_ref)), readiness.Ready):
+                self._approve_and_wait_plan(ctx, op, timeout)
+            suffix = "" if i == 0 else f"-{op.package}"
+            items += [WaitItem(f"operator{suffix}", csv_ref, "csv", timeout),
+                      WaitItem(f"operator-deployment{suffix}", Ref("apps/v1", "Deployment", op.deployment,
+                                                                   op.namespace), "deployment", timeout)]
+        run_waits(ctx, items, "operators")
 
-    def _approve_and_wait_plan(self, ctx: StepContext, timeout: float) -> None:
-        gen = ctx.config.generation
-        op = gen.operator
+    def _approve_and_wait_plan(self, ctx: StepContext, op, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         sub_ref = Ref(OLM, "Subscription", op.subscription, op.namespace)
         announced = False
         while not ctx.stop.is_set():
-            plan = plan_for_csv(self._plans(ctx), op.starting_csv)
+            plan = plan_for_csv(self._plans(ctx, op), op.starting_csv)
             if plan is not None:
                 name = plan["metadata"]["name"]
                 if (plan.get("spec") or {}).get("approved") is False:

@@ -14,6 +14,7 @@ from orchestrator_cli.install.steps.network_policies import NetworkPoliciesStep
 from orchestrator_cli.install.steps.operator import OperatorStep
 from orchestrator_cli.install.steps.orchestrator_cr import OrchestratorCRStep
 from orchestrator_cli.install.steps.postgres import PostgresStep
+from orchestrator_cli.install.steps.rhdh_native import BackstageCRStep, KnativeStep, RhdhNativeConfigStep
 from orchestrator_cli.install.steps.setup_secret import SetupSecretStep
 from orchestrator_cli.install.steps.summary import SummaryStep
 from orchestrator_cli.install.steps.token import TokenStep
@@ -21,7 +22,8 @@ from orchestrator_cli.install.steps.wait_ready import WaitReadyStep
 
 STEPS: dict[str, type[Step]] = {cls.id: cls for cls in (
     NamespacesStep, PostgresStep, OperatorStep, TokenStep, SetupSecretStep, ExistingRhdhStep, OrchestratorCRStep,
-    WaitReadyStep, NetworkPoliciesStep, SummaryStep, PlatformNamespaceStep, GopDefectsStep,
+    WaitReadyStep, NetworkPoliciesStep, SummaryStep, PlatformNamespaceStep, GopDefectsStep, KnativeStep,
+    RhdhNativeConfigStep, BackstageCRStep,
 )}
 STEPS["orchestrator-cr-v1alpha3"] = GoOrchestratorCRStep  # the Go operator's CR (same step id for the reporter)
 

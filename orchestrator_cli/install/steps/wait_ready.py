@@ -11,9 +11,11 @@ from orchestrator_cli.kube.client import Ref
 def wait_items(config) -> list[WaitItem]:
     gen = config.generation
     names = {"workflow_namespace": config.workflow_namespace, "rhdh_namespace": config.rhdh_namespace}
-    items = [WaitItem("orchestrator-cr", Ref(gen.cr_api_version, "Orchestrator", gen.cr_name,
-                                             config.orchestrator_namespace), gen.cr_ready,
-                      config.timeout_for("orchestrator-cr"))]
+    items = []
+    if gen.cr_template:  # the generation has an Orchestrator CR of its own (1.7+ has none)
+        items.append(WaitItem("orchestrator-cr", Ref(gen.cr_api_version, "Orchestrator", gen.cr_name,
+                                                     config.orchestrator_namespace), gen.cr_ready,
+                              config.timeout_for("orchestrator-cr")))
     for t in gen.wait_list:
         if t.only_new_rhdh and config.existing_rhdh:
             continue

@@ -1,0 +1,103 @@
+"""Orchestrator 1.7 and 1.8 (inside RHDH: no Orchestrator operator; the RHDH operator's plugin dependencies
+provision the SonataFlow platform) against the real control plane with the simulated OpenShift platform:
+one cluster per generation, installed once, then re-run, status, add-namespace (the 1.7+ recipe), cleanup.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.cluster.audit import AuditLog
+from tests.e2e.test_go_operator import Api, orch_json, writes
+from tests.helpers import run_orch as orch
+
+pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
+
+URL = "https://backstage-backstage-rhdh-operator.apps.orch.local"
+BACKSTAGE_API = {"1.7": "rhdh.redhat.com/v1alpha3", "1.8": "rhdh.redhat.com/v1alpha4"}
+PLUGINS = {"1.7": "1.7.1", "1.8": "1.8.12"}
+
+
+@pytest.fixture(scope="module", params=["1.8", "1.7"])
+def native(request):
+    from tests.conftest import _start
+
+    version = request.param
+    cluster = _start("openshift")
+    request.addfinalizer(cluster.stop)
+    api = Api(cluster)
+    cluster.apply_manifests([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}])
+    before = set(api.namespaces())
+    first = orch(cluster, "install", "--use-default", "--version", version, "-o", "plain", "--timeout", "240")
+    return {"cluster": cluster, "version": version, "api": api, "first": first, "before": before}
+
+
+def test_fresh_install_pins_the_infrastructure_and_configures_rhdh(native):
+    first, api, version = native["first"], native["api"], native["version"]
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr
+    assert f"Backstage URL: {URL}" in first.stdout
+    for name, ns, csv in (("serverless-operator", "openshift-serverless", "serverless-operator.v1.36.0"),
+                          ("logic-operator-rhel8", "openshift-serverless-logic", "logic-operator-rhel8.v1.36.0"),
+                          ("rhdh", "rhdh-operator", f"rhdh-operator.v{version}.1")):
+        sub = api.get("operators.coreos.com/v1alpha1", "Subscription", name, ns)
+        assert sub["spec"]["installPlanApproval"] == "Manual" and sub["spec"]["startingCSV"] == csv
+        assert sub["status"]["installedCSV"] == csv
+    assert api.get("operators.coreos.com/v1alpha1", "Subscription", "rhdh", "rhdh-operator")["spec"]["channel"] == \
+        f"fast-{version}"
+    bs = api.get(BACKSTAGE_API[version], "Backstage", "backstage", "rhdh-operator")
+    assert bs["spec"]["application"]["dynamicPluginsConfigMapName"] == "orchestrator-dynamic-plugins"
+    plugins = api.get("v1", "ConfigMap", "orchestrator-dynamic-plugins", "rhdh-operator")["data"]["dynamic-plugins.yaml"]
+    assert f"backstage-plugin-orchestrator-backend-dynamic@{PLUGINS[version]}" in plugins and "ref: sonataflow" in plugins
+    # what the RHDH operator made from the plugin dependency, in the Backstage namespace
+    sfp = api.get("sonataflow.org/v1alpha08", "SonataFlowPlatform", "sonataflow-platform", "rhdh-operator")
+    assert sfp["spec"]["services"]["dataIndex"]["persistence"]["postgresql"]["secretRef"]["name"] == \
+        "backstage-psql-secret-backstage"
+    assert (api.get("batch/v1", "Job", "create-sonataflow-database-backstage", "rhdh-operator") is not None) == \
+        (version == "1.8")
+    assert "network policies present in rhdh-operator" in first.stdout
+
+
+def test_rerun_writes_nothing_and_status_is_healthy(native):
+    cluster, version = native["cluster"], native["version"]
+    assert native["first"].returncode == 0
+    log = AuditLog(cluster.audit_log)
+    mark = log.mark()
+    again = orch(cluster, "install", "--use-default", "--version", version, "-o", "plain", "--timeout", "60")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "everything already in place" in again.stdout
+    time.sleep(1)
+    assert writes(log, mark) == [], [str(e) for e in writes(log, mark)]
+    status = orch_json(cluster, "status")
+    assert status["summary"]["healthy"], [c for c in status["checks"] if c["status"] != "ok"]
+    assert status["summary"]["version"] == version and status["summary"]["backstage_url"] == URL
+    other = orch(cluster, "install", "--use-default", "--version", "1.6", "-o", "plain")
+    assert other.returncode == 4 and f"Orchestrator {version} is installed" in other.stdout + other.stderr
+
+
+def test_add_namespace_follows_the_1_7_recipe(native):
+    cluster, api = native["cluster"], native["api"]
+    added = orch_json(cluster, "workflow", "add-namespace", "team-a")
+    assert added["summary"]["changed"]
+    sfcp = api.get("sonataflow.org/v1alpha08", "SonataFlowClusterPlatform", "cluster-platform")
+    assert sfcp["spec"]["platformRef"] == {"name": "sonataflow-platform", "namespace": "rhdh-operator"}
+    assert api.get("networking.k8s.io/v1", "NetworkPolicy", "allow-rhdh-and-knative-to-workflows", "team-a")
+    assert api.get("networking.k8s.io/v1", "NetworkPolicy", "allow-external-workflows-to-rhdh-team-a",
+                   "rhdh-operator")
+    copy = api.get("v1", "Secret", "backstage-psql-secret-backstage", "team-a")
+    assert copy["data"] == api.get("v1", "Secret", "backstage-psql-secret-backstage", "rhdh-operator")["data"]
+    listing = orch_json(cluster, "workflow", "list-namespaces")
+    assert {n["namespace"]: n["complete"] for n in listing["summary"]["namespaces"]} == \
+        {"rhdh-operator": True, "team-a": True}
+
+
+def test_cleanup_leaves_nothing_terminating(native):
+    cluster, api = native["cluster"], native["api"]
+    done = orch(cluster, "cleanup", "--yes", "--delete-data", "-o", "plain", "--timeout", "120")
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = api.namespaces()
+    assert not [n for n, o in after.items() if (o.get("status") or {}).get("phase") == "Terminating"]
+    assert set(after) - native["before"] <= {"orch-sim"}, set(after) - native["before"]
+    assert "team-a" in after and api.list("operators.coreos.com/v1alpha1", "Subscription") == []
+    assert api.list("sonataflow.org/v1alpha08", "SonataFlowClusterPlatform") == []
