@@ -21,17 +21,22 @@ PLUGINS = {"1.7": "1.7.1", "1.8": "1.8.12"}
 
 
 @pytest.fixture(scope="module", params=["1.8", "1.7"])
-def native(request):
+def native(request, tmp_path_factory):
+    from tests.charts import ChartRepository
     from tests.conftest import _start
 
     version = request.param
     cluster = _start("openshift")
     request.addfinalizer(cluster.stop)
+    repo = ChartRepository.build(tmp_path_factory.mktemp("charts") / "repo", {"greeting": [f"{version}.0"]})
+    served = repo.serve()
+    url = served.__enter__()
+    request.addfinalizer(lambda: served.__exit__(None, None, None))
     api = Api(cluster)
     cluster.apply_manifests([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}])
     before = set(api.namespaces())
     first = orch(cluster, "install", "--use-default", "--version", version, "-o", "plain", "--timeout", "240")
-    return {"cluster": cluster, "version": version, "api": api, "first": first, "before": before}
+    return {"cluster": cluster, "version": version, "api": api, "first": first, "before": before, "repo": url}
 
 
 def test_fresh_install_pins_the_infrastructure_and_configures_rhdh(native):
@@ -92,9 +97,28 @@ def test_add_namespace_follows_the_1_7_recipe(native):
         {"rhdh-operator": True, "team-a": True}
 
 
+def test_workflow_chart_uses_the_backstage_database(native):
+    import os
+
+    from tests.helpers import eventually
+
+    cluster, api = native["cluster"], native["api"]
+    path = f"{cluster.bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"  # helm on PATH, as for a user
+    out = orch(cluster, "workflow", "install", "greeting", "-n", "team-a", "--repo", native["repo"], "-o", "plain",
+               "--timeout", "120", env={"PATH": path})
+    assert out.returncode == 0, out.stdout + out.stderr
+    sf = api.get("sonataflow.org/v1alpha08", "SonataFlow", "greeting", "team-a")
+    pg = sf["spec"]["persistence"]["postgresql"]
+    assert pg["secretRef"]["name"] == "backstage-psql-secret-backstage"  # not the chart's sonataflow-psql-postgresql
+    assert pg["serviceRef"]["name"] == "backstage-psql-backstage" and pg["serviceRef"]["namespace"] == "rhdh-operator"
+    eventually(lambda: any(c["type"] == "Running" and c["status"] == "True" for c in
+                           ((api.get("sonataflow.org/v1alpha08", "SonataFlow", "greeting", "team-a") or {})
+                            .get("status") or {}).get("conditions") or []), 60, what="greeting Running")
+
+
 def test_cleanup_leaves_nothing_terminating(native):
     cluster, api = native["cluster"], native["api"]
-    done = orch(cluster, "cleanup", "--yes", "--delete-data", "-o", "plain", "--timeout", "120")
+    done = orch(cluster, "cleanup", "--yes", "--include-workflows", "--delete-data", "-o", "plain", "--timeout", "120")
     assert done.returncode == 0, done.stdout + done.stderr
     after = api.namespaces()
     assert not [n for n, o in after.items() if (o.get("status") or {}).get("phase") == "Terminating"]
