@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.cluster.audit import AuditLog
+from tests.helpers import eventually
 from tests.helpers import run_orch as orch
 from tests.json_schemas import validate
 
@@ -38,8 +39,18 @@ def orch_json(cluster, *args, code=0):
     return validate(args, res.stdout)
 
 
+def _operators_settled(cluster) -> dict | None:
+    """`orch version`'s summary once every operator CSV it names is Succeeded, else None."""
+    data = orch_json(cluster, "version")["summary"]
+    return data if all(o["phase"] == "Succeeded" for o in data["cluster"]["operators"]) else None
+
+
 def test_version_names_generation_operator_csvs_and_backstage(installed):
-    data = orch_json(installed, "version")["summary"]
+    # The 1.3 operator subscribes to the Serverless Logic operator with Automatic approval and an old
+    # startingCSV, so real OLM upgrades it to the channel head after the install: version reports the
+    # CSV as Replacing meanwhile. Its answer is checked once OLM has settled.
+    data = eventually(lambda: _operators_settled(installed), timeout=180, what="operator CSVs Succeeded",
+                      describe=lambda: orch_json(installed, "version")["summary"]["cluster"]["operators"])
     cluster = data["cluster"]
     assert cluster["reachable"] and cluster["kubernetes"].startswith("v1.") and cluster["openshift"] == "4.14.12"
     assert cluster["orchestrator"]["generation"] == "1.3" and cluster["orchestrator"]["managed_by_orch"]
