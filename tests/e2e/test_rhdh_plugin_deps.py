@@ -36,7 +36,7 @@ def backstage(kube, name, version, plugins):
         "spec": {"application": {"dynamicPluginsConfigMapName": f"{name}-dynamic-plugins"}}}, "test")
 
 
-def test_plugin_dependencies_by_operator_version(fresh_openshift_cluster):
+def test_plugin_dependencies_of_the_1_8_operator(fresh_openshift_cluster):
     kube = kube_of(fresh_openshift_cluster)
     subscribe(kube, "logic-operator-rhel8", "openshift-serverless-logic", channel="alpha",
               starting_csv="logic-operator-rhel8.v1.36.0")
@@ -64,22 +64,3 @@ def test_plugin_dependencies_by_operator_version(fresh_openshift_cluster):
     # the Serverless Logic operator runs the platform on the Backstage database
     wait_cond(kube, K.SONATAFLOWPLATFORMS, "sonataflow-platform", NS, "Succeed", timeout=120)
     wait_cond(kube, K.BACKSTAGES.with_version("v1alpha4"), "hub", NS, "Deployed", timeout=90)
-
-    # an operator before 1.7 has no plugin dependencies: nothing appears for a second Backstage
-    kube.delete(K.SUBSCRIPTIONS, "rhdh", "rhdh-operator")
-    kube.delete(K.CSVS, "rhdh-operator.v1.8.1", "rhdh-operator")
-    eventually(lambda: kube.get(K.DEPLOYMENTS, "rhdh-operator", "rhdh-operator") is None, 60, what="operator gone")
-    ensure_ns(kube, "old-rhdh")
-    subscribe(kube, "rhdh", "rhdh-operator", channel="fast-1.6")
-    wait_csv(kube, "rhdh-operator.v1.6.1", "rhdh-operator")
-    wait_available(kube, "rhdh-operator", "rhdh-operator")
-    kube.apply(K.CONFIGMAPS, {"apiVersion": "v1", "kind": "ConfigMap",
-                              "metadata": {"name": "old-dynamic-plugins", "namespace": "old-rhdh"},
-                              "data": {"dynamic-plugins.yaml": yaml.safe_dump(PLUGINS)}}, "test")
-    kube.apply(K.BACKSTAGES.with_version("v1alpha2"), {
-        "apiVersion": "rhdh.redhat.com/v1alpha2", "kind": "Backstage",
-        "metadata": {"name": "old", "namespace": "old-rhdh"},
-        "spec": {"application": {"dynamicPluginsConfigMapName": "old-dynamic-plugins"}}}, "test")
-    wait_cond(kube, K.BACKSTAGES.with_version("v1alpha2"), "old", "old-rhdh", "Deployed", timeout=90)
-    assert kube.items(K.SONATAFLOWPLATFORMS, "old-rhdh") == []
-    assert kube.items(K.NETWORKPOLICIES, "old-rhdh") == []

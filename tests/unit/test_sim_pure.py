@@ -275,3 +275,26 @@ def test_plugin_dependencies_of_enabled_plugins_and_the_1_8_job():
     kinds17 = [o["kind"] for _, o in sonataflow_objects("hub", "rhdh", (1, 7))]
     assert kinds17 == ["NetworkPolicy"] * 4 + ["SonataFlowPlatform"]
     assert [o["kind"] for _, o in sonataflow_objects("hub", "rhdh", (1, 8))][-1] == "Job"
+
+
+def test_plugin_dependencies_only_from_operator_1_7():
+    from tests.sim import rhdh_plugin_deps as deps
+
+    class Ctx:
+        def __init__(self, csv):
+            self.csv = csv
+
+        def operator_deployment(self, package):
+            return {"metadata": {"labels": {"sim.orch.dev/csv": self.csv}}}
+
+    class Ctl:
+        kube = None  # never touched: an operator before 1.7 has no plugin dependencies
+
+        def __init__(self, csv):
+            self.ctx = Ctx(csv)
+
+    backstage = {"metadata": {"name": "hub", "namespace": "rhdh"},
+                 "spec": {"application": {"dynamicPluginsConfigMapName": "plugins"}}}
+    assert deps.operator_version(Ctl("rhdh-operator.v1.6.1")) == (1, 6)
+    assert deps.sync(Ctl("rhdh-operator.v1.6.1"), backstage) is None
+    assert deps.operator_version(Ctl("rhdh-operator.v1.8.1")) == (1, 8)
