@@ -323,6 +323,9 @@ CASES: tuple[Case, ...] = (
     Case("existing-rhdh-missing", "--existing-rhdh naming a namespace that does not exist",
          (*I, "--existing-rhdh", "no-such-rhdh"), 4,
          "error: pre-flight failed (existing-rhdh); nothing was written", requests="reads"),
+    Case("existing-rhdh-other-generation", "--existing-rhdh for 1.8 where no RHDH serves Backstage v1alpha4 "
+         "(an RHDH of another generation, or none)", (*I, "--version", "1.8", "--existing-rhdh", "old-rhdh"), 4,
+         "error: pre-flight failed (existing-rhdh); nothing was written", requests="reads"),
     Case("gitops-without-argocd", "--gitops on a cluster without OpenShift GitOps", (*I, "--gitops"), 4,
          "error: pre-flight failed (gitops); nothing was written", requests="reads"),
     # -- interactive prompts (pseudo-terminal): exit 130 -----------------------------------------------------
@@ -529,6 +532,7 @@ def setup(request, tmp_path_factory):
     # An expired service-account token: same signing key and claims as TokenRequest; a twin that is still valid
     # proves the apiserver accepts the token shape, so the 401 is about the expiry.
     core = client.CoreV1Api(cluster.api_client())
+    core.create_namespace({"metadata": {"name": "old-rhdh"}})  # an RHDH namespace without an RHDH of the version
     sa = core.create_namespaced_service_account("default", {"metadata": {"name": "orch-expiry"}})
     valid = _sa_token(cluster, "orch-expiry", sa.metadata.uid, +600)
     expired = _sa_token(cluster, "orch-expiry", sa.metadata.uid, -3600)
