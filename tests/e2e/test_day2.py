@@ -230,6 +230,9 @@ def test_status_names_unready_component_and_cleanup_reports_stuck_cr_on_1_4(fres
     api = Api(cluster)
     res = orch(cluster, "install", "--use-default", "--version", "1.4", "-o", "plain", "--timeout", "120")
     assert res.returncode == 0, res.stdout + res.stderr
+    # (real OLM may still be rolling out the Automatic upgrade of an operator the chart subscribed,
+    # e.g. logic-operator v1.35.0 -> v1.36.0, right after the install: status is healthy once it is done)
+    eventually(lambda: orch(cluster, "status", "-o", "json").returncode == 0, 90, what="orch status healthy")
     healthy = orch_json(cluster, "status")
     assert healthy["summary"]["version"] == "1.4"  # detected from the v1alpha2 CR
     assert healthy["summary"]["orchestrator_cr"] == "Orchestrator orchestrator in orchestrator"

@@ -306,9 +306,17 @@ def test_uninstall_refused_while_the_operator_is_down_then_uninstall_and_cleanup
     not_ours = env.run("workflow", "uninstall", "by-hand", code=9)
     assert "was neither installed from a chart" in not_ours.stderr
 
-    # the operator's Deployment replaced by a crash-looping one (the simulated OLM re-creates it)
+    # the operator's Deployment replaced by a crash-looping one: the fault goes into its CSV's pod
+    # template (tests/sim/olm.py) and real OLM rolls it out
     set_sim_config(env.cluster, {"pod_faults": {OPERATOR[2]: "CrashLoopBackOff"}})
-    env.dyn.resources.get(api_version="apps/v1", kind="Deployment").delete(name=OPERATOR[2], namespace=OPERATOR[3])
+    owner = (env.get(*OPERATOR)["metadata"].get("labels") or {})["olm.owner"]
+
+    def csv_template_faulty():
+        csv = env.get("operators.coreos.com/v1alpha1", "ClusterServiceVersion", owner, OPERATOR[3]) or {}
+        deps = (((csv.get("spec") or {}).get("install") or {}).get("spec") or {}).get("deployments") or []
+        return any(((d["spec"]["template"].get("metadata") or {}).get("labels") or {}).get(
+            "sim.orch.dev/pod-fault") == "CrashLoopBackOff" for d in deps if d.get("name") == OPERATOR[2])
+    eventually(csv_template_faulty, 60, what=f"CrashLoopBackOff in the pod template of CSV {owner}")
     eventually(lambda: condition_status(env.get(*OPERATOR) or {}, "Available") == "False", 60,
                what="SonataFlow operator not Available")
     mark = env.audit.mark()
@@ -317,8 +325,7 @@ def test_uninstall_refused_while_the_operator_is_down_then_uninstall_and_cleanup
            "openshift-serverless-logic) is not Available" in down.stderr
     assert "CrashLoopBackOff" in down.stderr and "finalizers sonataflow.org/trigger-protection" in down.stderr
     assert env.writes(mark) == [] and env.get(*SF, "greeting", PLATFORM)
-    set_sim_config(env.cluster, {})
-    env.dyn.resources.get(api_version="apps/v1", kind="Deployment").delete(name=OPERATOR[2], namespace=OPERATOR[3])
+    set_sim_config(env.cluster, {})  # the CSV's template restored; OLM rolls the Deployment back
     eventually(lambda: condition_status(env.get(*OPERATOR) or {}, "Available") == "True", 90,
                what="SonataFlow operator Available again")
 

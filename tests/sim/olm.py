@@ -90,6 +90,13 @@ class OperatorPodFaults(Controller):
     def __init__(self, ctx: Ctx):
         super().__init__(ctx)
         self.csvs = self.watch(K.CSVS)
+        self.watch(K.DEPLOYMENTS, self._owner)
+
+    @staticmethod
+    def _owner(dep: dict) -> list[str]:
+        labels = dep["metadata"].get("labels") or {}
+        return [f"{labels['olm.owner.namespace']}/{labels['olm.owner']}"] \
+            if labels.get("olm.owner") and labels.get("olm.owner.namespace") else []
 
     def keys(self):
         return [K.key_of(o) for o in self.csvs.objects()]
@@ -117,6 +124,15 @@ class OperatorPodFaults(Controller):
                     labels[FAULT_LABEL] = want_label
                 else:
                     labels.pop(FAULT_LABEL, None)
+            # a faulty release replaces its pod at once (Recreate): a rolling update would keep the old,
+            # healthy pod serving and the Deployment Available
+            want_strategy = {"type": "Recreate"} if fault else None
+            if dep["spec"].get("strategy") != want_strategy:
+                changed = True
+                if want_strategy:
+                    dep["spec"]["strategy"] = want_strategy
+                else:
+                    dep["spec"].pop("strategy", None)
             want_selector = {k: v for k, v in selector.items() if k not in UNSCHEDULABLE_SELECTOR}
             if fault == "Unschedulable":
                 want_selector.update(UNSCHEDULABLE_SELECTOR)
@@ -130,18 +146,19 @@ class OperatorPodFaults(Controller):
             self.kube.patch(K.CSVS, name, {"spec": {"install": install}}, ns)
             self.action("csv %s: operator pod template faults now %s", key,
                         {d.get("name"): cfg.pod_fault(d.get("name", "")) for d in deployments})
-            for dep in deployments:
-                if cfg.pod_fault(dep.get("name", "")) is None:
-                    self._clear_live(dep.get("name", ""), ns)
+        for dep in deployments:
+            if cfg.pod_fault(dep.get("name", "")) is None:
+                self._clear_live(dep.get("name", ""), ns)
         return None
 
     def _clear_live(self, name: str, ns: str) -> None:
-        """Takes a removed fault out of the live Deployment too: OLM checks a CSV's Deployment
+        """Takes a removed fault out of the live Deployment too (also one OLM re-created from the
+        faulty template just before the CSV was restored): OLM checks a CSV's Deployment
         for readiness before it compares the template with the CSV's, so a CSV waiting on a
         faulty Deployment would only notice the restored template at its 5-minute install
         timeout. Once this rollout is Available OLM sees the changed template and re-applies the
         CSV's own."""
-        dep = self.kube.get(K.DEPLOYMENTS, name, ns)
+        dep = self.ctx.deployments().get(f"{ns}/{name}")  # (the informer's copy: no request when clean)
         if dep is None:
             return
         template = dep["spec"]["template"]

@@ -84,3 +84,24 @@ def test_claim_or_volume_not_yet_seen_by_the_scheduler_is_not_a_failure():
 def test_token_secret():
     assert isinstance(r.token_secret({"data": {}}), r.Waiting)
     assert isinstance(r.token_secret({"data": {"token": "eA=="}}), r.Ready)
+
+
+def test_the_plan_to_approve_is_the_one_the_subscription_points_at():
+    """Real OLM can replace an InstallPlan (a write conflict while it resolves); approving the stale
+    one would install nothing, so orch follows the Subscription's installPlanRef."""
+    from orchestrator_cli.install.steps.operator import current_plan_for_csv
+
+    def plan(name, created, csvs=("orchestrator-operator.v1.4.0",)):
+        return {"metadata": {"name": name, "creationTimestamp": created},
+                "spec": {"clusterServiceVersionNames": list(csvs), "approved": False}}
+
+    stale, current = plan("install-aaaaa", "2026-12-02T06:00:00Z"), plan("install-bbbbb", "2026-12-02T06:00:01Z")
+    other = plan("install-ccccc", "2026-12-02T06:00:02Z", ("orchestrator-operator.v1.5.0",))
+    sub = {"status": {"installPlanRef": {"name": "install-aaaaa"}}}
+    assert current_plan_for_csv([stale, current, other], sub, "orchestrator-operator.v1.4.0") is stale
+    sub = {"status": {"installPlanRef": {"name": "install-bbbbb"}}}
+    assert current_plan_for_csv([stale, current, other], sub, "orchestrator-operator.v1.4.0") is current
+    # the Subscription points at a plan for another CSV (an upgrade): the newest for ours
+    sub = {"status": {"installPlanRef": {"name": "install-ccccc"}}}
+    assert current_plan_for_csv([current, stale, other], sub, "orchestrator-operator.v1.4.0") is current
+    assert current_plan_for_csv([other], None, "orchestrator-operator.v1.4.0") is None

@@ -46,6 +46,19 @@ def plan_for_csv(plans: list[dict], csv_name: str) -> dict | None:
     return None
 
 
+def current_plan_for_csv(plans: list[dict], sub: dict | None, csv_name: str) -> dict | None:
+    """The InstallPlan to approve for csv_name (pure): the one the Subscription points at if it
+    installs csv_name, else the newest one that does. Real OLM may replace a plan (e.g. after a
+    write conflict while resolving); approving a stale one never installs anything."""
+    ref = (((sub or {}).get("status") or {}).get("installPlanRef") or {}).get("name")
+    matching = [p for p in plans if csv_name in ((p.get("spec") or {}).get("clusterServiceVersionNames") or [])]
+    for plan in matching:
+        if plan["metadata"].get("name") == ref:
+            return plan
+    matching.sort(key=lambda p: (p["metadata"].get("creationTimestamp") or "", p["metadata"].get("name") or ""))
+    return matching[-1] if matching else None
+
+
 def subscription_problem(sub: dict | None) -> str | None:
     """A resolution failure reported on the Subscription, as one line (pure)."""
     for c in readiness.conditions(sub):
@@ -99,7 +112,7 @@ class OperatorStep(Step):
         sub_ref = Ref(OLM, "Subscription", op.subscription, op.namespace)
         announced = False
         while not ctx.stop.is_set():
-            plan = plan_for_csv(self._plans(ctx, op), op.starting_csv)
+            plan = current_plan_for_csv(self._plans(ctx, op), ctx.kube.get(sub_ref), op.starting_csv)
             if plan is not None:
                 name = plan["metadata"]["name"]
                 if (plan.get("spec") or {}).get("approved") is False:
