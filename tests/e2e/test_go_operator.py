@@ -11,7 +11,8 @@ import pytest
 
 from tests.cluster.audit import AuditLog
 from tests.helpers import eventually
-from tests.helpers import run_orch as orch
+from tests.e2e.leak_scan import CANARY_ENV, assert_no_secret_leaked, secret_values
+from tests.e2e.leak_scan import recorded_orch as orch
 from tests.json_schemas import validate
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
@@ -67,7 +68,8 @@ def gop(request, tmp_path_factory):
     cluster.apply_manifests([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}])
     before = set(api.namespaces())
     start = time.monotonic()
-    first = orch(cluster, "install", "--use-default", "--version", version, "-o", "plain", "--timeout", "240")
+    first = orch(cluster, "install", "--use-default", "--version", version, "-o", "plain", "--timeout", "240",
+                 env=CANARY_ENV)
     return {"cluster": cluster, "version": version, "api": api, "first": first, "repo": url, "before": before,
             "elapsed": time.monotonic() - start}
 
@@ -170,6 +172,19 @@ def test_workflow_chart_runs_in_the_added_namespace(gop):
                            ((api.get(SF_API, "SonataFlow", "greeting", "team-a") or {}).get("status") or {})
                            .get("conditions") or []), 60, what="greeting Running")
     assert orch_json(cluster, "status")["summary"]["healthy"]
+
+
+def test_no_secret_in_any_output(gop, tmp_path):
+    """Every output of this module (install, re-runs, status, version, add-namespace, workflow chart), a
+    dry-run and a support bundle hold neither the generated secrets nor the token the user gave."""
+    cluster = gop["cluster"]
+    auth = secret_values(cluster, "backstage-backend-auth-secret", "rhdh-operator")
+    assert auth.get("GITHUB_TOKEN") == CANARY_ENV["GITHUB_TOKEN"]  # control: orch did handle the token
+    pg = secret_values(cluster, "sonataflow-psql-postgresql", "sonataflow-infra")
+    secrets = {"BACKEND_SECRET": auth.get("BACKEND_SECRET", ""), "GITHUB_TOKEN": CANARY_ENV["GITHUB_TOKEN"],
+               **{f"postgres {k}": v for k, v in pg.items() if "password" in k}}
+    assert len(secrets) >= 3, sorted(pg)
+    assert_no_secret_leaked(cluster, gop["version"], secrets, tmp_path)
 
 
 def test_cleanup_leaves_nothing_terminating_and_only_removes_what_was_made(gop):

@@ -11,7 +11,8 @@ import pytest
 
 from tests.cluster.audit import AuditLog
 from tests.e2e.test_go_operator import Api, orch_json, writes
-from tests.helpers import run_orch as orch
+from tests.e2e.leak_scan import CANARY_ENV, assert_no_secret_leaked, secret_values
+from tests.e2e.leak_scan import recorded_orch as orch
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
@@ -35,7 +36,8 @@ def native(request, tmp_path_factory):
     api = Api(cluster)
     cluster.apply_manifests([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}])
     before = set(api.namespaces())
-    first = orch(cluster, "install", "--use-default", "--version", version, "-o", "plain", "--timeout", "240")
+    first = orch(cluster, "install", "--use-default", "--version", version, "-o", "plain", "--timeout", "240",
+                 env=CANARY_ENV)
     return {"cluster": cluster, "version": version, "api": api, "first": first, "before": before, "repo": url}
 
 
@@ -114,6 +116,18 @@ def test_workflow_chart_uses_the_backstage_database(native):
     eventually(lambda: any(c["type"] == "Running" and c["status"] == "True" for c in
                            ((api.get("sonataflow.org/v1alpha08", "SonataFlow", "greeting", "team-a") or {})
                             .get("status") or {}).get("conditions") or []), 60, what="greeting Running")
+
+
+def test_no_secret_in_any_output(native, tmp_path):
+    """Every output of this module, a dry-run and a support bundle hold neither BACKEND_SECRET, the Backstage
+    database password nor the token the user gave."""
+    cluster = native["cluster"]
+    auth = secret_values(cluster, "backstage-backend-auth-secret", "rhdh-operator")
+    assert auth.get("GITHUB_TOKEN") == CANARY_ENV["GITHUB_TOKEN"]  # control: orch did handle the token
+    pg = secret_values(cluster, "backstage-psql-secret-backstage", "rhdh-operator")
+    secrets = {"BACKEND_SECRET": auth.get("BACKEND_SECRET", ""), "GITHUB_TOKEN": CANARY_ENV["GITHUB_TOKEN"],
+               "POSTGRES_PASSWORD": pg.get("POSTGRES_PASSWORD", "")}
+    assert_no_secret_leaked(cluster, native["version"], secrets, tmp_path)
 
 
 def test_cleanup_leaves_nothing_terminating(native):
