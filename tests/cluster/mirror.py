@@ -25,13 +25,15 @@ COMPONENTS = ("knative-operator", "sonataflow-operator", "rhdh-operator")
 
 def _backstage_crd() -> dict:
     crd = yaml.safe_load((SIM_CRDS / "backstages.yaml").read_text())
-    versions = crd["spec"]["versions"]
-    v3 = copy.deepcopy(versions[-1])
-    v3["name"] = "v1alpha3"
+    # RHDH 1.6's plain manifest serves v1alpha1..v1alpha3 and stores v1alpha3 (v1alpha4 came with 1.8)
+    versions = [v for v in crd["spec"]["versions"] if v["name"] in ("v1alpha1", "v1alpha2", "v1alpha3")]
+    if not any(v["name"] == "v1alpha3" for v in versions):
+        v3 = copy.deepcopy(versions[-1])
+        v3["name"] = "v1alpha3"
+        versions.append(v3)
     for v in versions:
-        v["storage"] = False
-    v3["storage"] = True
-    versions.append(v3)
+        v["storage"] = v["name"] == "v1alpha3"
+    crd["spec"]["versions"] = versions
     return crd
 
 
