@@ -105,3 +105,22 @@ def test_the_plan_to_approve_is_the_one_the_subscription_points_at():
     sub = {"status": {"installPlanRef": {"name": "install-ccccc"}}}
     assert current_plan_for_csv([current, stale, other], sub, "orchestrator-operator.v1.4.0") is current
     assert current_plan_for_csv([other], None, "orchestrator-operator.v1.4.0") is None
+
+
+def test_no_second_plan_is_approved_while_one_for_the_csv_is_executing():
+    """Real OLM may offer a replacement plan for the same CSV while the approved one runs."""
+    from orchestrator_cli.install.steps.operator import plan_in_progress
+
+    def plan(name, approved, phase, csvs=("orchestrator-operator.v1.3.1",)):
+        return {"metadata": {"name": name}, "status": {"phase": phase},
+                "spec": {"clusterServiceVersionNames": list(csvs), "approved": approved}}
+
+    running = plan("install-a", True, "Installing")
+    offered = plan("install-b", False, "RequiresApproval")
+    assert plan_in_progress([offered, running], "orchestrator-operator.v1.3.1") is running
+    assert plan_in_progress([offered, plan("install-c", True, "Complete")], "orchestrator-operator.v1.3.1")
+    # approved but never picked up (OLM replaced it), or for another CSV: not in progress
+    assert plan_in_progress([plan("install-d", True, "RequiresApproval"), offered],
+                            "orchestrator-operator.v1.3.1") is None
+    assert plan_in_progress([plan("install-e", True, "Installing", ("orchestrator-operator.v1.3.2",))],
+                            "orchestrator-operator.v1.3.1") is None

@@ -59,6 +59,18 @@ def current_plan_for_csv(plans: list[dict], sub: dict | None, csv_name: str) -> 
     return matching[-1] if matching else None
 
 
+def plan_in_progress(plans: list[dict], csv_name: str) -> dict | None:
+    """An approved InstallPlan for csv_name that OLM is executing or has executed (pure). While
+    one exists orch approves no other: real OLM may also offer a replacement plan for the same
+    CSV, and approving both only doubles the work."""
+    for plan in plans:
+        spec, phase = plan.get("spec") or {}, (plan.get("status") or {}).get("phase")
+        if spec.get("approved") and phase in ("Installing", "Complete") and \
+                csv_name in (spec.get("clusterServiceVersionNames") or []):
+            return plan
+    return None
+
+
 def subscription_problem(sub: dict | None) -> str | None:
     """A resolution failure reported on the Subscription, as one line (pure)."""
     for c in readiness.conditions(sub):
@@ -99,20 +111,24 @@ class OperatorStep(Step):
         items = []
         for i, op in enumerate(pins_of(ctx.config.generation, ctx.config.existing_rhdh)):
             csv_ref = Ref(OLM, "ClusterServiceVersion", op.starting_csv, op.namespace)
-            if not isinstance(readiness.csv(ctx.kube.get(csv_ref)), readiness.Ready):
-                self._approve_and_wait_plan(ctx, op, timeout)
+            if ctx.kube.get(csv_ref) is None:  # once the CSV exists, OLM is installing it: wait on it
+                self._approve_and_wait_plan(ctx, op, timeout, csv_ref)
             suffix = "" if i == 0 else f"-{op.package}"
             items += [WaitItem(f"operator{suffix}", csv_ref, "csv", timeout),
                       WaitItem(f"operator-deployment{suffix}", Ref("apps/v1", "Deployment", op.deployment,
                                                                    op.namespace), "deployment", timeout)]
         run_waits(ctx, items, "operators")
 
-    def _approve_and_wait_plan(self, ctx: StepContext, op, timeout: float) -> None:
+    def _approve_and_wait_plan(self, ctx: StepContext, op, timeout: float, csv_ref: Ref) -> None:
         deadline = time.monotonic() + timeout
         sub_ref = Ref(OLM, "Subscription", op.subscription, op.namespace)
         announced = False
         while not ctx.stop.is_set():
-            plan = current_plan_for_csv(self._plans(ctx, op), ctx.kube.get(sub_ref), op.starting_csv)
+            if ctx.kube.get(csv_ref) is not None:
+                return
+            plans = self._plans(ctx, op)
+            plan = plan_in_progress(plans, op.starting_csv) or current_plan_for_csv(
+                plans, ctx.kube.get(sub_ref), op.starting_csv)
             if plan is not None:
                 name = plan["metadata"]["name"]
                 if (plan.get("spec") or {}).get("approved") is False:
