@@ -155,6 +155,8 @@ def test_day2_add_namespace_status_cleanup(fresh_openshift_cluster):
                            .get("conditions") or []), 60, what="workflow greeting Running")
 
     # -- status: healthy, exit 0; list-namespaces complete; `orch check` is the same -------------------
+    # (once real OLM has rolled out the Automatic upgrade of the operator the 1.3 chart subscribes)
+    eventually(lambda: orch(cluster, "status", "-o", "json").returncode == 0, 90, what="orch status healthy")
     status = orch_json(cluster, "status")
     s = status["summary"]
     assert status["success"] and s["healthy"], [c for c in status["checks"] if c["status"] != "ok"]
