@@ -1,9 +1,13 @@
 """The pods of every SonataFlow workflow, for `orch status` (fail-fast reasons, start times): listed once
-across the cluster and grouped, so the number of requests does not depend on the number of workflows."""
+across the cluster by the label the SonataFlow operator puts on a workflow's pods, and grouped, so the
+number of requests does not depend on the number of workflows and no other pod is read."""
 
 from __future__ import annotations
 
-from orchestrator_cli.kube.resources import NotServed, Ref
+from orchestrator_cli.kube.resources import NotServed
+
+# The SonataFlow operator labels each workflow's Deployment, pod template and pods with the workflow's name.
+WORKFLOW_APP_LABEL = "sonataflow.org/workflow-app"
 
 
 def _list(kube, api_version: str, kind: str, namespace: str | None = None, **kw) -> list[dict]:
@@ -14,40 +18,29 @@ def _list(kube, api_version: str, kind: str, namespace: str | None = None, **kw)
     return items
 
 
-def _selector(obj: dict | None) -> str | None:
-    labels = (((obj or {}).get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or None
-
-
-def _matches(selector: dict[str, str], pod: dict) -> bool:
-    labels = (pod.get("metadata") or {}).get("labels") or {}
-    return all(labels.get(k) == v for k, v in selector.items())
+def group_by_workflow(pods: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """Pods keyed by (namespace, workflow name) from their workflow-app label (pure)."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    for pod in pods:
+        meta = pod.get("metadata") or {}
+        name = (meta.get("labels") or {}).get(WORKFLOW_APP_LABEL)
+        if name:
+            out.setdefault((meta.get("namespace"), name), []).append(pod)
+    return out
 
 
 def gather_workflow_pods(kube, workflows: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """Each workflow's pods (those its Deployment selects): Deployments and Pods listed once across the cluster
-    and grouped, so the requests do not grow with the workflows; one workflow at a time only when the user may
-    not list them cluster-wide."""
+    """Each workflow's pods: one cluster-wide list of the labelled pods, grouped; one namespace at a time
+    only when the user may not list pods cluster-wide."""
     from orchestrator_cli.core.errors import Forbidden
 
     if not workflows:
         return {}
     keys = [(wf["metadata"]["namespace"], wf["metadata"]["name"]) for wf in workflows]
     try:
-        deployments = {(d["metadata"].get("namespace"), d["metadata"]["name"]): d
-                       for d in _list(kube, "apps/v1", "Deployment")}
-        pods: dict[str, list[dict]] = {}
-        for pod in _list(kube, "v1", "Pod"):
-            pods.setdefault(pod["metadata"].get("namespace"), []).append(pod)
+        grouped = group_by_workflow(_list(kube, "v1", "Pod", label_selector=WORKFLOW_APP_LABEL))
     except Forbidden:
-        out = {}
-        for ns, name in keys:
-            selector = _selector(kube.get(Ref("apps/v1", "Deployment", name, ns)))
-            out[(ns, name)] = _list(kube, "v1", "Pod", ns, label_selector=selector) if selector else []
-        return out
-    out = {}
-    for ns, name in keys:
-        labels = ((((deployments.get((ns, name)) or {}).get("spec") or {}).get("selector") or {})
-                  .get("matchLabels") or {})
-        out[(ns, name)] = [p for p in pods.get(ns, []) if _matches(labels, p)] if labels else []
-    return out
+        grouped = {}
+        for ns in sorted({ns for ns, _ in keys}):
+            grouped.update(group_by_workflow(_list(kube, "v1", "Pod", ns, label_selector=WORKFLOW_APP_LABEL)))
+    return {key: grouped.get(key, []) for key in keys}

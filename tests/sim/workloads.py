@@ -18,7 +18,7 @@ def deployment(name: str, namespace: str, *, component: Optional[str] = None,
     (e.g. CrashLoopBackOff while its database is unreachable)."""
     component = component or name
     selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
-    pod_labels = dict(selector)
+    pod_labels = {**(labels or {}), **selector}  # as operators do: the pods carry the workload's labels too
     pod_spec: dict = {"containers": []}
     fault = cfg.pod_fault(component) or fault
     if fault == "Unschedulable":

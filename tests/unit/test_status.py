@@ -199,7 +199,9 @@ def _cluster_with(n: int):
             kube.put({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": w, "namespace": name},
                       "spec": {"selector": {"matchLabels": {"app": w}}}})
             kube.put({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"{w}-abc", "namespace": name,
-                                                                      "labels": {"app": w}}})
+                                                                      "labels": {"app": w, "sonataflow.org/workflow-app": w}}})
+        kube.put({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"other-{w}", "namespace": name,
+                                                                  "labels": {"app": w}}})  # not a workflow's
     return kube, installation
 
 
