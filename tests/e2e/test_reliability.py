@@ -52,13 +52,13 @@ class OrchRun:
     """`orch install --use-default -o plain` in the background; stdout and stderr lines are kept in
     one list (stderr lines prefixed with "stderr: ") in the order the reader threads saw them."""
 
-    def __init__(self, cluster, *args: str, env: dict | None = None, stop_at: str | None = None):
+    def __init__(self, cluster, *args: str, env: dict | None = None, stop_at: str | list[str] | None = None):
         full_env = cluster.env()
         for key in ("GITHUB_TOKEN", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITLAB_HOST", "GITLAB_TOKEN"):
             full_env.pop(key, None)
         full_env.update(env or {})
-        if stop_at:  # orch stops itself after writing the first line matching this regex
-            full_env["ORCH_TEST_STOP_AT"] = stop_at
+        if stop_at:  # orch stops itself after writing the first line matching this regex (each, in order)
+            full_env["ORCH_TEST_STOP_AT"] = stop_at if isinstance(stop_at, str) else "\n".join(stop_at)
             full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(STOP_HOOK), full_env.get("PYTHONPATH")) if p)
         self.argv = [ORCH, "install", "--use-default", "-o", "plain", *args]
         # SIGINT back to its default, as in a terminal: a shell's background job (e.g. a CI runner)
@@ -282,36 +282,43 @@ def later_headings(run: OrchRun, target: Target, upto: int | None = None) -> lis
     return [h for h in run.headings(upto) if h in later]
 
 
-# ---- 1. the API server killed in the middle of each step -----------------------------------
+# ---- 1. the API server killed in the middle of each step (all in one install) -----------------------------------
 
 OUTAGE_SECONDS = 3  # the API server is down this long, plus its own start-up (~4 s)
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=[t.step for t in TARGETS])
-def test_apiserver_killed_mid_step(fresh_openshift_cluster, target):
+def test_apiserver_killed_in_every_step(fresh_openshift_cluster):
+    """One install meets an API server outage (SIGKILL; etcd keeps the data) in the middle of each of
+    its steps, one after another: each outage holds orch in that step, each is ridden out within the
+    retry budget, and the install completes with nothing duplicated and no generated secret changed."""
     cluster = fresh_openshift_cluster
-    run = OrchRun(cluster, "--timeout", "180", stop_at=target.trigger)
-    run.wait_stopped(target.trigger)  # stopped in the step: it cannot finish it before the outage starts
-    try:
-        secrets_at_fault = generated_secrets(cluster)
-        cluster.stop_apiserver()  # SIGKILL; etcd keeps the data
-    finally:
-        run.signal(signal.SIGCONT)
-    time.sleep(OUTAGE_SECONDS)
-    during_outage = len(run.lines)
-    cluster.start_apiserver()
+    run = OrchRun(cluster, "--timeout", "180", stop_at=[t.trigger for t in TARGETS])
+    secrets_at_first_fault = None
+    for target in TARGETS:
+        run.wait_stopped(target.trigger)  # stopped in the step: it cannot finish it before the outage starts
+        try:
+            secrets = generated_secrets(cluster)
+            if secrets_at_first_fault is None:
+                secrets_at_first_fault = secrets
+            assert_same_secrets(secrets_at_first_fault, secrets)
+            cluster.stop_apiserver()
+        finally:
+            run.signal(signal.SIGCONT)
+        time.sleep(OUTAGE_SECONDS)
+        during_outage = len(run.lines)
+        cluster.start_apiserver()
+        # The outage hit the step: orch could not get past it while the API server was down.
+        assert later_headings(run, target, during_outage) == [], f"outage in {target.step}:\n{run.text()}"
+        assert target.heading_line in run.headings(during_outage), f"outage in {target.step}:\n{run.text()}"
     code = run.finish()
     out = run.text()
-    # The outage hit the step: orch could not get past it while the API server was down.
-    assert later_headings(run, target, during_outage) == [], out
-    assert target.heading_line in run.headings(during_outage), out
-    # Rides it out: the transient errors are retried within the retry budget.
+    # Rides them all out: the transient errors are retried within the retry budget.
     assert code == 0, out
     assert URL in out
     assert "Traceback" not in out
     assert_one_consistent_install(cluster)
     after = generated_secrets(cluster)
-    assert_same_secrets(secrets_at_fault, after)
+    assert_same_secrets(secrets_at_first_fault, after)
     assert_rerun_is_noop(cluster, after)
 
 
@@ -435,29 +442,35 @@ def test_two_installs_at_once_stay_consistent(fresh_openshift_cluster, second_st
     assert_rerun_is_noop(cluster, generated_secrets(cluster))
 
 
-# ---- 4. Ctrl-C in the middle of each step --------------------------------------------------------
+# ---- 4. Ctrl-C in the middle of each step (one run per step, each the re-run of the one before) --------------------------------------------------------
 
 INTERRUPTED = "stderr: error: interrupted; every step is idempotent: run the same command again to continue"
 
 
-def signal_mid_step_then_rerun(cluster, target: Target, sig: int, exit_code: int, error_line: str) -> None:
-    """`sig` lands right after the target's trigger line: orch stops in that step with one error
-    line, deletes its lock, and a re-run completes without waiting for a lock, nothing duplicated and
-    the generated secrets unchanged; a further re-run is a no-op."""
-    run = OrchRun(cluster, "--timeout", "180", stop_at=target.trigger)
-    run.wait_stopped(target.trigger)
-    run.signal(sig)  # delivered as orch resumes, right after the trigger line
-    run.signal(signal.SIGCONT)
-    code = run.finish(90)
-    out = run.text()
-    assert code == exit_code, out
-    assert run.errors() == [error_line], out
-    assert "Traceback" not in out
-    assert run.headings()[-1] == target.heading_line, out  # it stopped in that step
-    leases = [lease["metadata"]["name"] for lease in _items(cluster, "coordination.k8s.io/v1", "Lease",
-                                                            "openshift-operators")]
-    assert "orch-install-lock" not in leases, f"{signal.Signals(sig).name} left the install lock behind"
-    secrets_after_signal = generated_secrets(cluster)
+def signal_in_each_step_then_rerun(cluster, targets: list[Target], sig: int, exit_code: int,
+                                   error_line: str) -> None:
+    """One run per target, each the re-run of the one before: `sig` lands right after the target's
+    trigger line, so orch stops in that step with one error line and deletes its lock; the next run
+    continues without waiting for a lock, gets past that step and is stopped in the next one. A last
+    re-run completes, nothing duplicated and the generated secrets unchanged; a further one is a no-op."""
+    secrets_after_signal: dict[str, str] = {}
+    for target in targets:
+        run = OrchRun(cluster, "--timeout", "180", stop_at=target.trigger)
+        run.wait_stopped(target.trigger)
+        run.signal(sig)  # delivered as orch resumes, right after the trigger line
+        run.signal(signal.SIGCONT)
+        code = run.finish(90)
+        out = f"signal in {target.step}:\n{run.text()}"
+        assert code == exit_code, out
+        assert run.errors() == [error_line], out
+        assert "Traceback" not in out
+        assert "waiting for the install lock" not in out
+        assert run.headings()[-1] == target.heading_line, out  # it stopped in that step
+        leases = [lease["metadata"]["name"] for lease in _items(cluster, "coordination.k8s.io/v1", "Lease",
+                                                                "openshift-operators")]
+        assert "orch-install-lock" not in leases, f"{signal.Signals(sig).name} left the install lock behind: {out}"
+        assert_same_secrets(secrets_after_signal, generated_secrets(cluster))
+        secrets_after_signal = generated_secrets(cluster)
 
     code, rerun = orch_install(cluster, "--timeout", "180", "--lock-timeout", "60")
     assert code == 0, rerun
@@ -469,9 +482,8 @@ def signal_mid_step_then_rerun(cluster, target: Target, sig: int, exit_code: int
     assert_rerun_is_noop(cluster, after)
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=[t.step for t in TARGETS])
-def test_ctrl_c_mid_step_then_rerun_completes(fresh_openshift_cluster, target):
-    signal_mid_step_then_rerun(fresh_openshift_cluster, target, signal.SIGINT, 130, INTERRUPTED)
+def test_ctrl_c_in_each_step_then_rerun_completes(fresh_openshift_cluster):
+    signal_in_each_step_then_rerun(fresh_openshift_cluster, TARGETS, signal.SIGINT, 130, INTERRUPTED)
 
 
 # ---- 5. the API server behind a load balancer ---------------------------------------------------
@@ -531,31 +543,36 @@ class TcpLoadBalancer:
         self.listener.close()
 
 
-@pytest.mark.parametrize("target", [t for t in TARGETS if t.step in ("token", "wait")], ids=lambda t: t.step)
-def test_apiserver_killed_behind_a_load_balancer(fresh_openshift_cluster, tmp_path, target):
+def test_apiserver_killed_behind_a_load_balancer(fresh_openshift_cluster, tmp_path):
+    """Through a TCP load balancer (connections to a dead backend are accepted, then cut), one install
+    meets an outage in the token step and another while it waits: both are ridden out."""
     cluster = fresh_openshift_cluster
+    targets = [t for t in TARGETS if t.step in ("token", "wait")]
     lb = TcpLoadBalancer(cluster.apiserver_port)
     try:
         kc = yaml.safe_load(Path(cluster.kubeconfig).read_text())
         kc["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{lb.port}"
         kubeconfig = tmp_path / "via-lb.kubeconfig"
         kubeconfig.write_text(yaml.safe_dump(kc))
-        run = OrchRun(cluster, "--timeout", "180", env={"KUBECONFIG": str(kubeconfig)}, stop_at=target.trigger)
-        run.wait_stopped(target.trigger)
-        try:
-            cluster.stop_apiserver()
-        finally:
-            run.signal(signal.SIGCONT)
-        time.sleep(OUTAGE_SECONDS)
-        during_outage = len(run.lines)
-        cut_short = lb.cut_short
-        cluster.start_apiserver()
+        run = OrchRun(cluster, "--timeout", "180", env={"KUBECONFIG": str(kubeconfig)},
+                      stop_at=[t.trigger for t in targets])
+        for target in targets:
+            run.wait_stopped(target.trigger)
+            cut_before = lb.cut_short
+            try:
+                cluster.stop_apiserver()
+            finally:
+                run.signal(signal.SIGCONT)
+            time.sleep(OUTAGE_SECONDS)
+            during_outage = len(run.lines)
+            cut_short = lb.cut_short - cut_before
+            cluster.start_apiserver()
+            assert later_headings(run, target, during_outage) == [], f"outage in {target.step}:\n{run.text()}"
+            assert cut_short > 0, f"orch made no connection through the load balancer during the {target.step} outage"
         code = run.finish()
         out = run.text()
     finally:
         lb.close()
-    assert later_headings(run, target, during_outage) == [], out
-    assert cut_short > 0, "orch made no connection through the load balancer during the outage"
     assert code == 0, out
     assert URL in out
     assert_one_consistent_install(cluster)
@@ -619,12 +636,11 @@ TERMINATED = ("stderr: error: terminated (SIGTERM); every step is idempotent: ru
               "to continue")
 
 
-@pytest.mark.parametrize("target", [t for t in TARGETS if t.step in ("postgres", "operator", "wait")],
-                         ids=lambda t: t.step)
-def test_sigterm_mid_step_releases_the_lock_and_rerun_completes(fresh_openshift_cluster, target):
+def test_sigterm_in_a_step_releases_the_lock_and_rerun_completes(fresh_openshift_cluster):
     """SIGTERM (kill, a CI job's timeout) unwinds like Ctrl-C: exit 143, and the lock is deleted, so
     the re-run does not wait out its 30 s expiry as it must after SIGKILL."""
-    signal_mid_step_then_rerun(fresh_openshift_cluster, target, signal.SIGTERM, 143, TERMINATED)
+    targets = [t for t in TARGETS if t.step in ("postgres", "operator", "wait")]
+    signal_in_each_step_then_rerun(fresh_openshift_cluster, targets, signal.SIGTERM, 143, TERMINATED)
 
 
 # ---- 8. a hung API server (accepts connections, never answers) -----------------------------------
