@@ -292,6 +292,7 @@ class Cluster:
         self.components = dict(sorted(self.components.items(), key=lambda kv: order.get(kv[0], 2)))
         wait_until(lambda: self._https_ok(self.apiserver_port, "/readyz"), 90, "kube-apiserver /readyz",
                    alive=[apiserver])
+        olm.restart_operators(self)  # a restart after an outage (at boot OLM is not running yet)
 
     def stop_apiserver(self, hard: bool = True) -> None:
         """Stops the apiserver (SIGKILL by default, like a crash); etcd keeps the data."""

@@ -120,6 +120,21 @@ def start(cluster) -> CatalogServer:
     return server
 
 
+OPERATOR_PROCESSES = ("olm-operator", "catalog-operator")
+
+
+def restart_operators(cluster) -> None:
+    """Restarts OLM's two processes, as the kubelet restarts their pods once liveness fails during an
+    outage of the whole API server. Without it, after such an outage real OLM here sometimes never
+    recovered a CSV it installed next (Pending, "couldn't ensure RBAC in target namespaces: no owned
+    roles found", for minutes): a stale informer, not something orch can or should work around."""
+    for name in OPERATOR_PROCESSES:
+        comp = cluster.components.get(name)
+        if comp is not None:
+            comp.stop(grace=5)
+            comp.start()
+
+
 def wait_catalog_ready(cluster, timeout: float = 90) -> None:
     from kubernetes import client
 

@@ -344,7 +344,8 @@ def test_watch_expired_by_etcd_compaction_resumes_without_missing_readiness(fres
 
     cluster = fresh_openshift_cluster
     set_sim_config(cluster, {"delay_seconds": {"knativeserving": 25}})
-    waiting = r"^    wait knative-serving \[.*\]: waiting — no Ready condition yet"
+    # (whichever orch sees first: the simulator sets Ready=False at its first sync, during the delay)
+    waiting = r"^    wait knative-serving \[.*\]: waiting — (no Ready condition yet|Ready=False)"
     run = OrchRun(cluster, "--timeout", "150", stop_at=waiting)
     run.wait_stopped(waiting)
     audit = AuditLog(cluster.audit_log)
