@@ -131,7 +131,7 @@ def restart_operators(cluster) -> None:
     for name in OPERATOR_PROCESSES:
         comp = cluster.components.get(name)
         if comp is not None:
-            comp.stop(grace=5)
+            comp.kill()  # as a failed liveness probe ends: no graceful leader-election hand-over to wait for
             comp.start()
 
 
