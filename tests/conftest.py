@@ -27,11 +27,11 @@ def _require_private_netns() -> None:
                     "(unshare -n) so nothing can leave loopback")
 
 
-def _start(flavor: str):
+def _start(flavor: str, **kw):
     from tests.cluster.harness import Cluster
 
     _require_private_netns()
-    cluster = Cluster.start(flavor)
+    cluster = Cluster.start(flavor, **kw)
     _started.append(cluster)
     return cluster
 

@@ -83,6 +83,8 @@ def operator_deployment(info: C.CsvInfo) -> dict:
             cont["ports"] = [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
             cont["env"] = [{"name": "SYSTEM_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
                            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]
+            if info.package == "serverless-operator":  # as the Knative operator's own manifest sets it
+                cont["env"].append({"name": "METRICS_DOMAIN", "value": "knative.dev/operator"})
         containers.append(cont)
     return {
         "name": name,
@@ -123,8 +125,9 @@ def csv_manifest(info: C.CsvInfo, crds: list[dict]) -> dict:
     }
 
 
-def bundle(info: C.CsvInfo) -> dict:
-    crds = [load_crd(fn) for fn in info.crds]
+def bundle(info: C.CsvInfo, crds: list[dict] | None = None) -> dict:
+    """One bundle, inline; `crds` replaces the simulators' CRDs of the package (a real operator's own)."""
+    crds = crds if crds is not None else [load_crd(fn) for fn in info.crds]
     props = [{"type": "olm.package", "value": {"packageName": info.package, "version": info.version}}]
     for crd in crds:
         for v in crd["spec"]["versions"]:
@@ -134,8 +137,10 @@ def bundle(info: C.CsvInfo) -> dict:
     return {"schema": "olm.bundle", "name": info.name, "package": info.package, "properties": props}
 
 
-def documents(hidden: frozenset[str] | set[str] = frozenset(), channel_heads: dict | None = None) -> list[dict]:
-    """The whole catalog as FBC documents (pure)."""
+def documents(hidden: frozenset[str] | set[str] = frozenset(), channel_heads: dict | None = None,
+              crds: dict[str, list[dict]] | None = None) -> list[dict]:
+    """The whole catalog as FBC documents (pure). `crds` maps a package to the CRDs its bundles
+    carry instead of the simulators' (the package stands before a real operator)."""
     docs: list[dict] = []
     for pkg in C.PACKAGES.values():
         if pkg.name in hidden:
@@ -157,15 +162,16 @@ def documents(hidden: frozenset[str] | set[str] = frozenset(), channel_heads: di
                 entries.append(entry)
             used.update(names)
             docs.append({"schema": "olm.channel", "package": pkg.name, "name": channel, "entries": entries})
-        docs += [bundle(pkg.csvs[name]) for name in pkg.csvs if name in used]
+        docs += [bundle(pkg.csvs[name], (crds or {}).get(pkg.name)) for name in pkg.csvs if name in used]
     return docs
 
 
-def render(dest: Path, hidden: frozenset[str] | set[str] = frozenset(), channel_heads: dict | None = None) -> Path:
+def render(dest: Path, hidden: frozenset[str] | set[str] = frozenset(), channel_heads: dict | None = None,
+           crds: dict[str, list[dict]] | None = None) -> Path:
     """Writes the catalog into dest/catalog.json (one JSON document per bundle/channel/package)."""
     dest.mkdir(parents=True, exist_ok=True)
     with open(dest / "catalog.json", "w", encoding="utf-8") as fh:
-        for doc in documents(hidden, channel_heads):
+        for doc in documents(hidden, channel_heads, crds):
             fh.write(json.dumps(doc, sort_keys=True))
             fh.write("\n")
     return dest

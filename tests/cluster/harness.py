@@ -114,6 +114,7 @@ class Cluster:
         self.supervised: list[SupervisedOperator] = []
         self.mirror = None  # vanilla: the stand-in release manifests (tests/cluster/mirror.py)
         self.catalog = None  # tests.cluster.olm.CatalogServer (OpenShift flavour)
+        self.real: frozenset[str] = frozenset()  # operators run for real behind their CSVs (start(real=...))
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -124,9 +125,13 @@ class Cluster:
         simulators: bool | None = None,
         log_root: Path | None = None,
         openshift_version: str = DEFAULT_OPENSHIFT_VERSION,
+        real: tuple[str, ...] = (),
     ) -> "Cluster":
-        if flavor not in ("vanilla", "openshift"):
-            raise ValueError(f"unknown cluster flavor {flavor!r}")
+        """`real` (OpenShift flavour): operators that run for real behind their CSV instead of being
+        simulated, from tests/cluster/operators.py REAL_OPERATORS (e.g. ("knative",))."""
+        if flavor not in ("vanilla", "openshift") or set(real) - set(operators.REAL_OPERATORS) or \
+                (real and flavor != "openshift"):
+            raise ValueError(f"unknown cluster flavor {flavor!r} or real operators {real!r}")
         # vanilla runs them too: the SonataFlow and RHDH operators its stand-in release manifests install
         simulators = True if simulators is None else simulators
         bin_dir = binaries_dir()
@@ -135,6 +140,7 @@ class Cluster:
         log_dir = log_root / f"{time.strftime('%Y%m%d-%H%M%S')}-{flavor}-{os.getpid()}-{work_dir.name[-6:]}"
         log_dir.mkdir(parents=True)
         cluster = cls(flavor, bin_dir, work_dir, log_dir, simulators)
+        cluster.real = frozenset(real)
         try:
             cluster._boot(openshift_version)
         except BaseException:
@@ -437,19 +443,9 @@ class Cluster:
 
     # ---- real operators "in their pods" (tests/cluster/supervisor.py) ---------------------------
 
-    def default_supervised(self) -> list[SupervisedOperator]:
-        """The real operators each flavour runs: on vanilla, the Knative operator behind a
-        `knative-operator` Deployment (as its plain release manifest names it)."""
-        if not (self.bin_dir / "knative-operator").exists():  # an ORCH_TESTBIN built before it existed
-            return []
-        kodata = operators.knative_kodata(self.bin_dir, self.work_dir / "knative-kodata")
-        if self.flavor == "vanilla":
-            return [operators.knative_operator("knative-operator", kodata)]
-        return []
-
     def _start_supervisor(self) -> None:
         self.supervisor_dir.mkdir(exist_ok=True)
-        self.supervised = self.default_supervised()
+        self.supervised = operators.supervised(self)  # the real operators of the flavour and `self.real`
         self._write_supervisor_spec()
         self._python_component("supervisor", "tests.cluster.supervisor",
                                "--spec", str(self.supervisor_dir / "spec.json"),
@@ -523,7 +519,8 @@ class Cluster:
                                                {"status": status})
 
     def _start_simulators(self) -> None:
-        self._python_component("simulators", "tests.sim", "--log-file", str(self.log_dir / "simulators.log"))
+        self._python_component("simulators", "tests.sim", "--log-file", str(self.log_dir / "simulators.log"),
+                               *(f"--real={name}" for name in sorted(self.real)))
 
     def _wait_ready(self) -> None:
         core = self._core()
@@ -570,7 +567,7 @@ class Cluster:
             wait_until(lambda: established(name), timeout, f"CRD {name} Established")
 
     def describe(self) -> dict:
-        return {"flavor": self.flavor, "server": self.server, "kubeconfig": str(self.kubeconfig),
+        return {"flavor": self.flavor, "real": sorted(self.real), "server": self.server, "kubeconfig": str(self.kubeconfig),
                 "log_dir": str(self.log_dir), "simulators": self.with_simulators,
                 "manifest_pins": str(self.manifest_pins) if self.manifest_pins else None,
                 "components": {n: c.process.pid for n, c in self.components.items() if c.process}}

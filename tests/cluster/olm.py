@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.cluster import fbc
+from tests.cluster import fbc, operators
 from tests.cluster.processes import Component, wait_until
 
 OLM_NAMESPACE = "olm"
@@ -89,7 +89,7 @@ class CatalogServer:
         c = self.cluster
         self.generation += 1
         root = c.work_dir / f"catalog-{self.generation}"
-        fbc.render(root / "configs", hidden, channel_heads)
+        fbc.render(root / "configs", hidden, channel_heads, operators.catalog_crds(c.bin_dir, c.real))
         self.port, pprof = free_port(), free_port()
         # opm listens on all interfaces; inside the private network namespace that is loopback only.
         self.component = c._component(self.name, [

@@ -15,7 +15,12 @@ from .config import CONFIG_NAME, CONFIG_NAMESPACE
 from .runtime import Ctx, Hub
 
 
-def build(kube: K.Kube, stop: threading.Event) -> Ctx:
+# Simulators a real operator replaces (`--real NAME`, the harness's Cluster.start(real=...)): two
+# reconcilers of one CR would make a test meaningless.
+REPLACED_BY_REAL = {"knative": ("KnativeServingController", "KnativeEventingController")}
+
+
+def build(kube: K.Kube, stop: threading.Event, real: tuple[str, ...] = ()) -> Ctx:
     from .olm import OperatorPodFaults, PackageServer
     from .orchestrator_operator import OrchestratorController
     from .rhdh import BackstageController
@@ -24,11 +29,13 @@ def build(kube: K.Kube, stop: threading.Event) -> Ctx:
 
     hub = Hub(kube, stop)
     ctx = Ctx(kube, hub, stop)
+    replaced = {name for r in real for name in REPLACED_BY_REAL[r]}
     for cls in (PackageServer, OperatorPodFaults,
                 OrchestratorController, KnativeServingController, KnativeEventingController,
                 PlatformController, ClusterPlatformController, WorkflowController,
                 BackstageController):
-        cls(ctx)
+        if cls.__name__ not in replaced:
+            cls(ctx)
 
     log = logging.getLogger("sim.config")
 
@@ -46,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kubeconfig", required=True)
     p.add_argument("--log-file")
     p.add_argument("--verbose", "-v", action="store_true")
+    p.add_argument("--real", action="append", default=[], choices=sorted(REPLACED_BY_REAL),
+                   help="an operator that runs for real: its simulator stays off")
     args = p.parse_args(argv)
 
     # One destination: the log file if given (the harness also captures stderr into the same
@@ -67,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     kube = K.Kube.from_kubeconfig(args.kubeconfig)
-    ctx = build(kube, stop)
+    ctx = build(kube, stop, tuple(args.real))
     ctx.hub.start()
     ctx.hub.wait_synced(30)
     for c in ctx.controllers:
