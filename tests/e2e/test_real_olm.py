@@ -4,13 +4,24 @@
   pre-flight and `orch cleanup` are not confused by them;
 - a Subscription with Automatic approval and an old startingCSV is upgraded by OLM to the channel
   head (the pitfall orch's Manual pin avoids) while orch's pinned install stays on its CSV;
-- a package OLM cannot resolve shows OLM's own ResolutionFailed message in orch's error.
+- a package OLM cannot resolve shows OLM's own ResolutionFailed message in orch's error;
+- the real Knative operator v0.42.5 stands behind the catalog's serverless-operator CSV
+  (`Cluster.start("openshift", real=("knative",))`): OLM installs the CSV (its Deployment
+  `knative-openshift`, ServiceAccount, clusterPermissions, the operator's own CRDs), the supervisor
+  runs the real binary "in" that Deployment's pod with its ServiceAccount token, and the Knative
+  simulator stays off, so the KnativeServing and KnativeEventing of the 1.3 install are reconciled by
+  upstream code: its Deployments, conditions and finalizers, on install and on cleanup.
+
+One cluster and one install for the module.
 """
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from tests.cluster.audit import AuditLog
 from tests.helpers import eventually
 from tests.helpers import run_orch as orch
 from tests.json_schemas import validate
@@ -20,6 +31,11 @@ pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 OLM = "operators.coreos.com/v1alpha1"
 OPS = "openshift-operators"
 PINNED = "orchestrator-operator.v1.3.1"  # --use-default's generation; the channel head is v1.4.0
+KN = "operator.knative.dev/v1beta1"
+SERVERLESS_NS = "openshift-serverless"
+OPERATOR_USER = f"system:serviceaccount:{SERVERLESS_NS}:knative-openshift"
+SERVING = {"activator", "autoscaler", "controller", "webhook", "net-kourier-controller"}
+EVENTING = {"eventing-controller", "eventing-webhook", "imc-controller", "imc-dispatcher"}
 
 
 class Api:
@@ -41,16 +57,35 @@ class Api:
         except NotFoundError:
             return None
 
+    def namespaces(self) -> dict[str, dict]:
+        return {n["metadata"]["name"]: n for n in self.list("v1", "Namespace")}
+
+
+def conditions(obj: dict) -> dict[str, str]:
+    return {c["type"]: c["status"] for c in ((obj or {}).get("status") or {}).get("conditions") or []}
+
 
 @pytest.fixture(scope="module")
-def installed(request):
+def real(request):
+    """The cluster with the real Knative operator, after one `orch install --use-default`."""
     from tests.conftest import _start
 
-    cluster = _start("openshift")
+    cluster = _start("openshift", real=("knative",))
     request.addfinalizer(cluster.stop)
-    first = orch(cluster, "install", "--use-default", "-o", "plain", "--timeout", "180")
-    assert first.returncode == 0, first.stdout + first.stderr
-    return cluster
+    api = Api(cluster)
+    audit = AuditLog(cluster.audit_log)
+    mark = audit.mark()
+    before = set(api.namespaces())
+    started = time.monotonic()
+    out = orch(cluster, "install", "--use-default", "-o", "plain", "--timeout", "600", timeout=900)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return {"cluster": cluster, "api": api, "audit": audit, "mark": mark, "before": before,
+            "install_seconds": time.monotonic() - started}
+
+
+@pytest.fixture(scope="module")
+def installed(real):
+    return real["cluster"]
 
 
 def test_automatic_approval_climbs_to_the_head_while_orchs_pin_holds(installed):
@@ -97,6 +132,68 @@ def test_automatic_approval_climbs_to_the_head_while_orchs_pin_holds(installed):
     assert api.get(OLM, "InstallPlan", upgrade[0]["metadata"]["name"], OPS)["spec"]["approved"] is False
 
 
+def test_the_real_knative_operator_stands_behind_the_serverless_csv(real):
+    cluster, api, audit = real["cluster"], real["api"], real["audit"]
+    sub = api.get(OLM, "Subscription", "serverless-operator", SERVERLESS_NS)
+    csv_name = sub["status"]["installedCSV"]
+    csv = api.get(OLM, "ClusterServiceVersion", csv_name, SERVERLESS_NS)
+    assert csv["status"]["phase"] == "Succeeded"
+    # OLM created the Deployment from the CSV; the supervisor runs the real binary behind it, as its ServiceAccount
+    deployment = api.get("apps/v1", "Deployment", "knative-openshift", SERVERLESS_NS)
+    assert deployment["metadata"]["labels"]["olm.owner"] == csv_name
+    running = cluster.supervisor_state()[f"{SERVERLESS_NS}/knative-openshift"]
+    assert running["operator"] == "knative-operator" and running["running"], running
+    assert running["user"] == OPERATOR_USER
+    # the CRDs are the Knative operator's own (the CSV owns them; the simulators' permissive ones are not served)
+    crd = api.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "knativeservings.operator.knative.dev")
+    spec_schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    assert "kourier" in spec_schema["ingress"]["properties"] and "security" in spec_schema
+    assert crd["metadata"]["labels"]["operators.coreos.com/serverless-operator." + SERVERLESS_NS] == ""
+    # what is in knative-serving was written by the operator's ServiceAccount, and the simulator is off
+    writers = {e.user for e in audit.events(since=real["mark"]) if e.is_write and e.code < 300
+               and e.resource == "deployments" and not e.subresource
+               and e.namespace in ("knative-serving", "knative-eventing")}
+    assert writers == {OPERATOR_USER}, writers
+    sim_log = (cluster.log_dir / "simulators.log").read_text()
+    line = next(x for x in sim_log.splitlines() if "simulators running:" in x)
+    assert "knativeserving" not in line and "knativeeventing" not in line and "rhdh" in line, line
+
+
+def test_serving_and_eventing_ready_with_the_real_operators_conditions(real):
+    from kubernetes import client
+
+    cluster, api = real["cluster"], real["api"]
+    serving = api.get(KN, "KnativeServing", "knative-serving", "knative-serving")
+    eventing = api.get(KN, "KnativeEventing", "knative-eventing", "knative-eventing")
+    for obj in (serving, eventing):
+        cond = conditions(obj)
+        assert {"Ready", "InstallSucceeded", "DeploymentsAvailable"} <= set(cond), cond
+        assert cond["Ready"] == cond["InstallSucceeded"] == cond["DeploymentsAvailable"] == "True", cond
+        assert obj["status"]["version"].startswith("1.15."), obj["status"]
+        assert obj["metadata"]["finalizers"], obj["metadata"]  # the operator's: cleanup needs it alive
+    # the Kourier default (OpenShift Serverless's; a CRD default stands in for its OpenShift extension)
+    assert serving["spec"]["ingress"]["kourier"]["enabled"] is True
+    apps = client.AppsV1Api(cluster.api_client())
+
+    def available(namespace):
+        return {d.metadata.name for d in apps.list_namespaced_deployment(namespace).items
+                if any(c.type == "Available" and c.status == "True" for c in d.status.conditions or [])}
+    assert SERVING <= available("knative-serving"), available("knative-serving")
+    assert EVENTING <= available("knative-eventing"), available("knative-eventing")
+    gateways = [d for d in apps.list_deployment_for_all_namespaces().items if d.metadata.name == "3scale-kourier-gateway"]
+    assert gateways, "the Kourier gateway Deployment"
+    # the simulator's stand-in message would name no Deployment the operator made; the operator's do exist
+    activator = api.get("apps/v1", "Deployment", "activator", "knative-serving")
+    assert activator["metadata"]["labels"]["app.kubernetes.io/version"].startswith("1.15"), activator["metadata"]
+
+    status = orch(cluster, "status", "-o", "json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    report = validate(["status"], status.stdout)
+    assert report["success"] and report["summary"]["healthy"], [c for c in report["checks"] if c["status"] != "ok"]
+    knative = [c for c in report["checks"] if "Knative" in str(c)]
+    assert knative and all(c["status"] == "ok" for c in knative), knative
+
+
 def test_copied_csvs_do_not_confuse_status_preflight_or_cleanup(installed):
     cluster = installed
     api = Api(cluster)
@@ -129,7 +226,7 @@ def test_copied_csvs_do_not_confuse_status_preflight_or_cleanup(installed):
     assert f"existing install of {PINNED} detected (installed)" in rerun.stdout
 
     # cleanup removes the operator; OLM removes every copy with the original
-    done = orch(cluster, "cleanup", "--yes", "--delete-data", "-o", "plain", "--timeout", "180")
+    done = orch(cluster, "cleanup", "--yes", "--delete-data", "-o", "plain", "--timeout", "300", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     # cleanup deleted the CSV in its install namespace only; the copies went with it (OLM)
     listed = [line for line in done.stdout.splitlines() if "ClusterServiceVersion" in line and PINNED in line]
@@ -143,6 +240,23 @@ def test_copied_csvs_do_not_confuse_status_preflight_or_cleanup(installed):
     again = orch(cluster, "cleanup", "--yes", "-o", "plain", "--timeout", "60")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "ClusterServiceVersion" not in again.stdout, again.stdout
+
+
+def test_cleanup_with_the_real_knative_operator_leaves_nothing_terminating(real):
+    """After the cleanup above (the real Knative operator still ran while its CRs were deleted)."""
+    cluster, api = real["cluster"], real["api"]
+    after = api.namespaces()
+    assert not [n for n, o in after.items() if (o.get("status") or {}).get("phase") == "Terminating"], \
+        {n: (o.get("status") or {}) for n, o in after.items()}
+    # the real operator removed its finalizers while it still ran: no KnativeServing/Eventing is left
+    assert api.list(KN, "KnativeServing") == [] and api.list(KN, "KnativeEventing") == []
+    # (the Automatic Subscription in t-auto is the user's: cleanup leaves it)
+    assert [(s["metadata"]["namespace"], s["metadata"]["name"]) for s in api.list(OLM, "Subscription")] == \
+        [("t-auto", "pipelines")]
+    # the Deployment went with its CSV, and the supervisor stopped the operator with it
+    eventually(lambda: f"{SERVERLESS_NS}/knative-openshift" not in cluster.supervisor_state(), 60,
+               what="the supervisor stopped the Knative operator", describe=cluster.supervisor_state)
+    assert set(after) - real["before"] <= {"orch-sim", "t-auto"}, set(after) - real["before"]
 
 
 def test_unresolvable_package_shows_olms_resolution_failure(installed):
