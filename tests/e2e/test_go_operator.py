@@ -84,9 +84,12 @@ def test_fresh_install_pins_the_go_operator_and_waits_for_everything(gop):
     first, api, version = gop["first"], gop["api"], gop["version"]
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr
     assert f"Backstage URL: {URL}" in first.stdout
-    sub = api.get("operators.coreos.com/v1alpha1", "Subscription", "orchestrator-operator", "openshift-operators")
+    # (real OLM records installedCSV a little after the CSV Succeeded, which is what the install waits for)
+    sub = eventually(lambda: (o := api.get("operators.coreos.com/v1alpha1", "Subscription", "orchestrator-operator",
+                                           "openshift-operators"))
+                     and (o.get("status") or {}).get("installedCSV") == CSV[version] and o, 60,
+                     what=f"Subscription orchestrator-operator installedCSV {CSV[version]}")
     assert sub["spec"]["installPlanApproval"] == "Manual" and sub["spec"]["channel"] == "stable"
-    assert sub["status"]["installedCSV"] == CSV[version]
     cr = api.get("rhdh.redhat.com/v1alpha3", "Orchestrator", "orchestrator", "orchestrator")
     assert cr["status"]["phase"] == "Completed"
     assert cr["metadata"]["finalizers"] == ["rhdh.redhat.com/orchestrator-cleanup"]

@@ -18,7 +18,7 @@ import yaml
 from tests.cluster.audit import AuditLog
 from tests.helpers import ORCH
 from tests.helpers import run_orch as orch
-from tests.helpers import set_sim_config
+from tests.helpers import eventually, set_sim_config
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
@@ -37,6 +37,15 @@ def secret_values(cluster, name, namespace):
     s = client.CoreV1Api(cluster.api_client()).read_namespaced_secret(name, namespace)
     return {k: base64.b64decode(v).decode() for k, v in (s.data or {}).items()}
 
+
+
+def _subscription_with_installed_csv(dyn, csv: str) -> dict:
+    """orch's Subscription once it records `csv` as installed (real OLM records installedCSV a little
+    after the CSV Succeeded, which is what the install waits for)."""
+    res = dyn.resources.get(api_version="operators.coreos.com/v1alpha1", kind="Subscription")
+    return eventually(lambda: (s := res.get(name="orchestrator-operator", namespace="openshift-operators").to_dict())
+                      and (s.get("status") or {}).get("installedCSV") == csv and s, 60,
+                      what=f"Subscription orchestrator-operator installedCSV {csv}")
 
 @pytest.fixture(scope="module")
 def installed(request):
@@ -63,10 +72,8 @@ def test_version_is_pinned_no_upgrade_approved(installed):
     cluster, first = installed
     assert first.returncode == 0
     dyn = dynamic.DynamicClient(cluster.api_client())
-    sub = dyn.resources.get(api_version="operators.coreos.com/v1alpha1", kind="Subscription").get(
-        name="orchestrator-operator", namespace="openshift-operators").to_dict()
+    sub = _subscription_with_installed_csv(dyn, "orchestrator-operator.v1.3.1")
     assert sub["spec"]["installPlanApproval"] == "Manual"
-    assert sub["status"]["installedCSV"] == "orchestrator-operator.v1.3.1"
     csvs = dyn.resources.get(api_version="operators.coreos.com/v1alpha1", kind="ClusterServiceVersion").get(
         namespace="openshift-operators").to_dict()["items"]
     assert "orchestrator-operator.v1.4.0" not in {c["metadata"]["name"] for c in csvs}
@@ -209,9 +216,7 @@ def test_version_14(fresh_openshift_cluster):
     cr = dyn.resources.get(api_version="rhdh.redhat.com/v1alpha2", kind="Orchestrator").get(
         name="orchestrator", namespace="orchestrator").to_dict()
     assert cr["apiVersion"] == "rhdh.redhat.com/v1alpha2"
-    sub = dyn.resources.get(api_version="operators.coreos.com/v1alpha1", kind="Subscription").get(
-        name="orchestrator-operator", namespace="openshift-operators").to_dict()
-    assert sub["status"]["installedCSV"] == "orchestrator-operator.v1.4.0"
+    sub = _subscription_with_installed_csv(dyn, "orchestrator-operator.v1.4.0")
 
 
 def test_never_ready_times_out_while_others_finish_and_crashloop_fails_fast(fresh_openshift_cluster):

@@ -13,6 +13,7 @@ from tests.cluster.audit import AuditLog
 from tests.e2e.test_go_operator import Api, orch_json, writes
 from tests.e2e.leak_scan import CANARY_ENV, assert_no_secret_leaked, secret_values
 from tests.e2e.leak_scan import recorded_orch as orch
+from tests.helpers import eventually
 
 pytestmark = [pytest.mark.cluster, pytest.mark.openshift]
 
@@ -48,9 +49,11 @@ def test_fresh_install_pins_the_infrastructure_and_configures_rhdh(native):
     for name, ns, csv in (("serverless-operator", "openshift-serverless", "serverless-operator.v1.36.0"),
                           ("logic-operator-rhel8", "openshift-serverless-logic", "logic-operator-rhel8.v1.36.0"),
                           ("rhdh", "rhdh-operator", f"rhdh-operator.v{version}.1")):
-        sub = api.get("operators.coreos.com/v1alpha1", "Subscription", name, ns)
+        # (real OLM records installedCSV a little after the CSV Succeeded, which is what the install waits for)
+        sub = eventually(lambda: (o := api.get("operators.coreos.com/v1alpha1", "Subscription", name, ns))
+                         and (o.get("status") or {}).get("installedCSV") == csv and o, 60,
+                         what=f"Subscription {ns}/{name} installedCSV {csv}")
         assert sub["spec"]["installPlanApproval"] == "Manual" and sub["spec"]["startingCSV"] == csv
-        assert sub["status"]["installedCSV"] == csv
     assert api.get("operators.coreos.com/v1alpha1", "Subscription", "rhdh", "rhdh-operator")["spec"]["channel"] == \
         f"fast-{version}"
     bs = api.get(BACKSTAGE_API[version], "Backstage", "backstage", "rhdh-operator")
