@@ -36,6 +36,8 @@ from orchestrator_cli.health import readiness
 from orchestrator_cli.kube.client import NotServed, Ref
 
 OLM = "operators.coreos.com/v1alpha1"
+# Concurrent reads of one gather round (the adapter is thread-safe; its connection pool holds 32).
+GATHER_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -85,53 +87,68 @@ def _list(kube, api_version: str, kind: str, namespace: str | None = None, **kw)
 
 
 def gather(kube, inst: Installation, *, details: bool = True) -> Snapshot:
-    """Read everything status needs (the only cluster I/O of status)."""
+    """Read everything status needs (the only cluster I/O of status). The reads are independent of one
+    another but for two rounds (pods need their owner's selector, workflow pods the SonataFlows), so
+    each round runs concurrently: wall time is a few round trips, not one per object."""
+    from concurrent.futures import ThreadPoolExecutor
+
     items = wait_list_items(inst)
     gen = inst.generation
-    sub = kube.get(Ref(OLM, "Subscription", gen.operator.subscription, gen.operator.namespace)) \
+    sub_ref = Ref(OLM, "Subscription", gen.operator.subscription, gen.operator.namespace) \
         if gen.operator.subscription else None
-    installed = ((sub or {}).get("status") or {}).get("installedCSV")
-    if installed:  # the CSV OLM actually installed for orch's Subscription
-        items[0] = Item("operator", Ref(OLM, "ClusterServiceVersion", installed, gen.operator.namespace), "csv")
-    objects: dict[Ref, dict | None] = {}
-    pods: dict[Ref, list[dict]] = {}
-    for item in items:
-        obj = kube.get(item.ref)
-        if obj is not None:
-            obj = {**obj, "apiVersion": item.ref.api_version, "kind": item.ref.kind}
-        objects[item.ref] = obj
-        if readiness.has_pods(item.ready) and obj is not None and _selector(obj):
-            pods[item.ref] = _list(kube, "v1", "Pod", item.ref.namespace, label_selector=_selector(obj))
-
     pg_ref = Ref("apps/v1", "StatefulSet", inst.postgres_service, inst.postgres_namespace)
-    pg_sts = kube.get(pg_ref)
-    if pg_sts is not None and is_managed(pg_sts):
-        items.append(Item("postgres", pg_ref, "statefulset"))
-        objects[pg_ref] = pg_sts
-        if _selector(pg_sts):
-            pods[pg_ref] = _list(kube, "v1", "Pod", pg_ref.namespace, label_selector=_selector(pg_sts))
-        postgres = {"deployed_by_orch": True}
-    else:
-        service = kube.get(Ref("v1", "Service", inst.postgres_service, inst.postgres_namespace))
-        postgres = {"deployed_by_orch": False, "service_found": service is not None}
-    postgres.update({"service": inst.postgres_service, "namespace": inst.postgres_namespace,
-                     "secret": inst.postgres_secret, "database": inst.postgres_database})
+    entry_ref = None if inst.existing_rhdh else backstage_entry_ref(inst)
+    with ThreadPoolExecutor(max_workers=GATHER_CONCURRENCY) as pool:
+        sub_f = pool.submit(kube.get, sub_ref) if sub_ref else None
+        object_fs = {item.ref: pool.submit(kube.get, item.ref) for item in items}
+        pg_f = pool.submit(kube.get, pg_ref)
+        workflows_f = pool.submit(_list, kube, SONATAFLOW_API, "SonataFlow")
+        route_f = pool.submit(kube.get, entry_ref) if entry_ref else None
+        rhdh_pods_f = pool.submit(_list, kube, "v1", "Pod", inst.rhdh_namespace) if inst.rhdh_namespace else None
 
-    workflows = _list(kube, SONATAFLOW_API, "SonataFlow")
-    workflow_pods = gather_workflow_pods(kube, workflows)
-    route = None  # what exposes Backstage: the operator's Route, or on Kubernetes orch's Ingress
-    if not inst.existing_rhdh:
-        route = kube.get(backstage_entry_ref(inst))
+        installed = (((sub_f.result() if sub_f else None) or {}).get("status") or {}).get("installedCSV")
+        if installed and installed != items[0].ref.name:  # the CSV OLM actually installed for orch's Subscription
+            items[0] = Item("operator", Ref(OLM, "ClusterServiceVersion", installed, gen.operator.namespace), "csv")
+            object_fs[items[0].ref] = pool.submit(kube.get, items[0].ref)
+        objects: dict[Ref, dict | None] = {}
+        pod_fs = {}
+        for item in items:
+            obj = object_fs[item.ref].result()
+            if obj is not None:
+                obj = {**obj, "apiVersion": item.ref.api_version, "kind": item.ref.kind}
+            objects[item.ref] = obj
+            if readiness.has_pods(item.ready) and obj is not None and _selector(obj):
+                pod_fs[item.ref] = pool.submit(_list, kube, "v1", "Pod", item.ref.namespace,
+                                               label_selector=_selector(obj))
+
+        pg_sts = pg_f.result()
+        if pg_sts is not None and is_managed(pg_sts):
+            items.append(Item("postgres", pg_ref, "statefulset"))
+            objects[pg_ref] = pg_sts
+            if _selector(pg_sts):
+                pod_fs[pg_ref] = pool.submit(_list, kube, "v1", "Pod", pg_ref.namespace, label_selector=_selector(pg_sts))
+            postgres = {"deployed_by_orch": True}
+        else:
+            service = kube.get(Ref("v1", "Service", inst.postgres_service, inst.postgres_namespace))
+            postgres = {"deployed_by_orch": False, "service_found": service is not None}
+        postgres.update({"service": inst.postgres_service, "namespace": inst.postgres_namespace,
+                         "secret": inst.postgres_secret, "database": inst.postgres_database})
+
+        workflows = workflows_f.result()
+        workflow_pods_f = pool.submit(gather_workflow_pods, kube, workflows)
+        namespaces_f = pool.submit(assess_all, kube, inst, workflows)
+        route = route_f.result() if route_f else None  # what exposes Backstage: the Route, or orch's Ingress
         if route is not None:
-            route = {**route, "kind": backstage_entry_ref(inst).kind}
-    rhdh_pods = _list(kube, "v1", "Pod", inst.rhdh_namespace) if inst.rhdh_namespace else []
+            route = {**route, "kind": entry_ref.kind}
+        pods = {ref: f.result() for ref, f in pod_fs.items()}
+        snapshot = dict(workflows=workflows, workflow_pods=workflow_pods_f.result(), namespaces=namespaces_f.result(),
+                        rhdh_pods=rhdh_pods_f.result() if rhdh_pods_f else [])
 
     def events(ref: Ref) -> list[str]:
         return kube.events_for(ref) if details else []
 
-    return Snapshot(inst=inst, items=items, objects=objects, pods=pods, namespaces=assess_all(kube, inst, workflows),
-                    workflows=workflows, workflow_pods=workflow_pods, rhdh_pods=rhdh_pods, route=route,
-                    postgres=postgres, events=events)
+    return Snapshot(inst=inst, items=items, objects=objects, pods=pods, route=route, postgres=postgres,
+                    events=events, **snapshot)
 
 
 # -- command --------------------------------------------------------------------------------
