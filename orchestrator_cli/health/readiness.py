@@ -207,6 +207,8 @@ def pod_failure(pod: Obj) -> str | None:
         msg = sched.get("message") or ""
         if "unbound" in msg and "PersistentVolumeClaim" in msg:
             return None  # the PVC is still binding; the scheduler retries by itself
+        if "waiting for ephemeral volume controller" in msg:
+            return None  # a generic ephemeral volume (RHDH's dynamic-plugins-root): its claim is on the way
         if re.search(r'persistentvolume(claim)? "[^"]+" not found', msg):
             # The scheduler's cache has not caught up with the claim the StatefulSet controller created
             # with the pod, or with the volume the provisioner bound to it (it lags e.g. after an API

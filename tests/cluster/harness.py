@@ -420,8 +420,8 @@ class Cluster:
                                "node-role.kubernetes.io/worker": ""},
                 },
                 "status": {
-                    "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                    "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                    "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110", "ephemeral-storage": "1Ti"},
+                    "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110", "ephemeral-storage": "1Ti"},
                 },
             }
             core.create_node(body)

@@ -72,8 +72,10 @@ def knative_operator(deployment: str, kodata: Path, namespace: str | None = None
 
 # ---- OpenShift flavour: real operators behind the test catalog's CSVs (opt-in per cluster) ----------
 
-# What `Cluster.start("openshift", real=...)` may make real, and the CSV Deployment each stands behind.
-REAL_OPERATORS = {"knative": ("serverless-operator", "knative-openshift")}
+# What `Cluster.start("openshift", real=...)` may make real: the catalog package whose CSV Deployment
+# it stands behind, that Deployment, and the binary the build must have made.
+REAL_OPERATORS = {"knative": ("serverless-operator", "knative-openshift", "knative-operator"),
+                  "rhdh": ("rhdh", "rhdh-operator", "rhdh-operator")}
 KOURIER = {"kourier": {"enabled": True}}
 KOURIER_CLASS = {"network": {"ingress-class": "kourier.ingress.networking.knative.dev"}}
 
@@ -101,20 +103,49 @@ def catalog_crds(bin_dir: Path, real: frozenset[str]) -> dict[str, list[dict]]:
     if "knative" in real:
         out["serverless-operator"] = [kourier_by_default(c) if c["spec"]["names"]["kind"] == "KnativeServing" else c
                                       for c in knative_crds(bin_dir)]
+    if "rhdh" in real:
+        out["rhdh"] = rhdh_crds(bin_dir)
     return out
+
+
+def rhdh_crds(bin_dir: Path) -> list[dict]:
+    """The RHDH operator's own Backstage CRD (v1alpha1, v1alpha2, v1alpha3 served; v1alpha3 stored)."""
+    import yaml
+
+    return [yaml.safe_load(p.read_text()) for p in sorted((bin_dir / "rhdh-operator-data" / "crds").glob("*.yaml"))]
+
+
+def rhdh_operator(deployment: str) -> SupervisedOperator:
+    """github.com/redhat-developer/rhdh-operator (the commit the proxy serves, after 1.4.1) for
+    Deployment `deployment`. LOCALBIN points at the profile the build copied out of the module (its
+    image has it under /), where the operator reads the default Backstage objects it applies. It
+    runs in OpenShift mode because the Route API is served; no leader election (one replica), and
+    its metrics and probe servers on free loopback ports."""
+    return SupervisedOperator(
+        name="rhdh-operator", deployment=deployment,
+        argv=("{bin}/rhdh-operator", "--kubeconfig", "{kubeconfig}",
+              "--metrics-bind-address", "127.0.0.1:{port:metrics}",
+              "--health-probe-bind-address", "127.0.0.1:{port:probe}"),
+        env={"LOCALBIN": "{bin}/rhdh-operator-data/profile"},
+    )
 
 
 def supervised(cluster) -> list[SupervisedOperator]:
     """The real operators a cluster runs: on vanilla, the Knative operator behind a `knative-operator`
     Deployment (as its plain release manifest names it); on the OpenShift flavour, what `cluster.real`
     opts in to, behind the Deployment of the catalog's CSV (in whatever namespace OLM installs it)."""
-    if not (cluster.bin_dir / "knative-operator").exists():  # an ORCH_TESTBIN built before it existed
-        if cluster.real:
-            raise RuntimeError(f"{cluster.bin_dir} has no knative-operator: build it with build-binaries.sh")
+    for name in sorted(cluster.real):
+        binary = REAL_OPERATORS[name][2]
+        if not (cluster.bin_dir / binary).exists():  # an ORCH_TESTBIN built before it existed
+            raise RuntimeError(f"{cluster.bin_dir} has no {binary}: build it with build-binaries.sh")
+    if not (cluster.bin_dir / "knative-operator").exists():
         return []
     kodata = knative_kodata(cluster.bin_dir, cluster.work_dir / "knative-kodata")
     if cluster.flavor == "vanilla":
         return [knative_operator("knative-operator", kodata)]
+    out = []
     if "knative" in cluster.real:
-        return [knative_operator(REAL_OPERATORS["knative"][1], kodata)]
-    return []
+        out.append(knative_operator(REAL_OPERATORS["knative"][1], kodata))
+    if "rhdh" in cluster.real:
+        out.append(rhdh_operator(REAL_OPERATORS["rhdh"][1]))
+    return out

@@ -10,7 +10,11 @@
   `knative-openshift`, ServiceAccount, clusterPermissions, the operator's own CRDs), the supervisor
   runs the real binary "in" that Deployment's pod with its ServiceAccount token, and the Knative
   simulator stays off, so the KnativeServing and KnativeEventing of the 1.3 install are reconciled by
-  upstream code: its Deployments, conditions and finalizers, on install and on cleanup.
+  upstream code: its Deployments, conditions and finalizers, on install and on cleanup;
+- the real RHDH operator stands behind the catalog's rhdh CSV the same way (`real=(..., "rhdh")`), in
+  OpenShift mode: the 1.3 chart's Backstage CR is reconciled by upstream code into its Deployment,
+  local PostgreSQL StatefulSet, Service and Route (the PVCs bound by the test provisioner, the Route
+  admitted by the router stand-in), and `orch status` and cleanup work against what it made.
 
 One cluster and one install for the module.
 """
@@ -36,6 +40,8 @@ SERVERLESS_NS = "openshift-serverless"
 OPERATOR_USER = f"system:serviceaccount:{SERVERLESS_NS}:knative-openshift"
 SERVING = {"activator", "autoscaler", "controller", "webhook", "net-kourier-controller"}
 EVENTING = {"eventing-controller", "eventing-webhook", "imc-controller", "imc-dispatcher"}
+RHDH_NS = "rhdh-operator"
+RHDH_USER = f"system:serviceaccount:{RHDH_NS}:rhdh-operator"
 
 
 class Api:
@@ -67,10 +73,10 @@ def conditions(obj: dict) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def real(request):
-    """The cluster with the real Knative operator, after one `orch install --use-default`."""
+    """The cluster with the real Knative and RHDH operators, after one `orch install --use-default`."""
     from tests.conftest import _start
 
-    cluster = _start("openshift", real=("knative",))
+    cluster = _start("openshift", real=("knative", "rhdh"))
     request.addfinalizer(cluster.stop)
     api = Api(cluster)
     audit = AuditLog(cluster.audit_log)
@@ -156,7 +162,8 @@ def test_the_real_knative_operator_stands_behind_the_serverless_csv(real):
     assert writers == {OPERATOR_USER}, writers
     sim_log = (cluster.log_dir / "simulators.log").read_text()
     line = next(x for x in sim_log.splitlines() if "simulators running:" in x)
-    assert "knativeserving" not in line and "knativeeventing" not in line and "rhdh" in line, line
+    assert "knativeserving" not in line and "knativeeventing" not in line and "rhdh.backstage" not in line, line
+    assert "sonataflow" in line and "router" in line, line
 
 
 def test_serving_and_eventing_ready_with_the_real_operators_conditions(real):
@@ -192,6 +199,52 @@ def test_serving_and_eventing_ready_with_the_real_operators_conditions(real):
     assert report["success"] and report["summary"]["healthy"], [c for c in report["checks"] if c["status"] != "ok"]
     knative = [c for c in report["checks"] if "Knative" in str(c)]
     assert knative and all(c["status"] == "ok" for c in knative), knative
+
+
+def test_the_real_rhdh_operator_reconciles_the_charts_backstage(real):
+    cluster, api, audit = real["cluster"], real["api"], real["audit"]
+    deployment = api.get("apps/v1", "Deployment", "rhdh-operator", RHDH_NS)
+    csv = api.get(OLM, "ClusterServiceVersion", deployment["metadata"]["labels"]["olm.owner"], RHDH_NS)
+    assert csv["status"]["phase"] == "Succeeded" and csv["spec"]["version"].startswith("1.3."), csv["spec"]
+    running = cluster.supervisor_state()[f"{RHDH_NS}/rhdh-operator"]
+    assert running["operator"] == "rhdh-operator" and running["running"] and running["user"] == RHDH_USER, running
+    # the operator's own CRD (three served versions, v1alpha3 stored), installed by OLM from the bundle
+    crd = api.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "backstages.rhdh.redhat.com")
+    assert {v["name"]: v["storage"] for v in crd["spec"]["versions"]} == \
+        {"v1alpha1": False, "v1alpha2": False, "v1alpha3": True}
+    # the chart's v1alpha1 CR, Deployed by the operator's own reason
+    backstage = api.get("rhdh.redhat.com/v1alpha1", "Backstage", "backstage", RHDH_NS)
+    deployed = next(c for c in backstage["status"]["conditions"] if c["type"] == "Deployed")
+    assert deployed["status"] == "True" and deployed["reason"] == "Deployed", deployed
+    # what the operator made from its default configuration, written as its ServiceAccount only
+    made = {(e.resource, e.name) for e in audit.events(since=real["mark"], user=RHDH_USER)
+            if e.is_write and e.code < 300 and e.namespace == RHDH_NS and not e.subresource}
+    for obj in [("deployments", "backstage-backstage"), ("statefulsets", "backstage-psql-backstage"),
+                ("services", "backstage-backstage"), ("routes", "backstage-backstage"),
+                ("secrets", "backstage-psql-secret-backstage")]:
+        assert obj in made, sorted(made)
+    writers = {e.user for e in audit.events(since=real["mark"]) if e.is_write and e.code < 300
+               and e.resource in ("deployments", "statefulsets") and not e.subresource
+               and e.namespace == RHDH_NS and e.name.startswith("backstage-")}
+    assert writers == {RHDH_USER}, writers
+    dep = api.get("apps/v1", "Deployment", "backstage-backstage", RHDH_NS)
+    volumes = {v["name"]: v for v in dep["spec"]["template"]["spec"]["volumes"]}
+    assert "ephemeral" in volumes["dynamic-plugins-root"], volumes  # upstream's default deployment.yaml
+    assert dep["spec"]["template"]["spec"]["initContainers"][0]["name"] == "install-dynamic-plugins"
+    # its PVCs (the pod's ephemeral dynamic-plugins-root and the database's data) are bound
+    claims = {c["metadata"]["name"]: c["status"]["phase"] for c in api.list("v1", "PersistentVolumeClaim", RHDH_NS)}
+    assert [n for n, phase in claims.items() if n.endswith("-dynamic-plugins-root") and phase == "Bound"], claims
+    assert [n for n, phase in claims.items() if "backstage-psql-backstage" in n and phase == "Bound"], claims
+    # the Route names no host (OpenShift generates it); the router stand-in admitted the generated one
+    route = api.get("route.openshift.io/v1", "Route", "backstage-backstage", RHDH_NS)
+    host = route["status"]["ingress"][0]["host"]
+    assert not route["spec"].get("host") and host.startswith(f"backstage-backstage-{RHDH_NS}."), route
+    status = orch(cluster, "status", "-o", "json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    report = validate(["status"], status.stdout)
+    assert report["success"] and report["summary"]["healthy"], [c for c in report["checks"] if c["status"] != "ok"]
+    url = next(c for c in report["checks"] if c["id"] == "backstage-url")
+    assert url["status"] == "ok" and host in url["message"], url
 
 
 def test_copied_csvs_do_not_confuse_status_preflight_or_cleanup(installed):
@@ -242,8 +295,8 @@ def test_copied_csvs_do_not_confuse_status_preflight_or_cleanup(installed):
     assert "ClusterServiceVersion" not in again.stdout, again.stdout
 
 
-def test_cleanup_with_the_real_knative_operator_leaves_nothing_terminating(real):
-    """After the cleanup above (the real Knative operator still ran while its CRs were deleted)."""
+def test_cleanup_with_the_real_operators_leaves_nothing_terminating(real):
+    """After the cleanup above (the real Knative and RHDH operators still ran while their CRs were deleted)."""
     cluster, api = real["cluster"], real["api"]
     after = api.namespaces()
     assert not [n for n, o in after.items() if (o.get("status") or {}).get("phase") == "Terminating"], \
@@ -253,9 +306,12 @@ def test_cleanup_with_the_real_knative_operator_leaves_nothing_terminating(real)
     # (the Automatic Subscription in t-auto is the user's: cleanup leaves it)
     assert [(s["metadata"]["namespace"], s["metadata"]["name"]) for s in api.list(OLM, "Subscription")] == \
         [("t-auto", "pipelines")]
-    # the Deployment went with its CSV, and the supervisor stopped the operator with it
-    eventually(lambda: f"{SERVERLESS_NS}/knative-openshift" not in cluster.supervisor_state(), 60,
-               what="the supervisor stopped the Knative operator", describe=cluster.supervisor_state)
+    assert api.list("rhdh.redhat.com/v1alpha3", "Backstage") == []
+    assert not [d for d in api.list("apps/v1", "StatefulSet", RHDH_NS) if d["metadata"]["name"].startswith("backstage-")]
+    # the Deployments went with their CSVs, and the supervisor stopped the operators with them
+    for key in (f"{SERVERLESS_NS}/knative-openshift", f"{RHDH_NS}/rhdh-operator"):
+        eventually(lambda: key not in cluster.supervisor_state(), 60,
+                   what=f"the supervisor stopped {key}", describe=cluster.supervisor_state)
     assert set(after) - real["before"] <= {"orch-sim", "t-auto"}, set(after) - real["before"]
 
 

@@ -17,13 +17,15 @@ from .runtime import Ctx, Hub
 
 # Simulators a real operator replaces (`--real NAME`, the harness's Cluster.start(real=...)): two
 # reconcilers of one CR would make a test meaningless.
-REPLACED_BY_REAL = {"knative": ("KnativeServingController", "KnativeEventingController")}
+REPLACED_BY_REAL = {"knative": ("KnativeServingController", "KnativeEventingController"),
+                    "rhdh": ("BackstageController",)}
 
 
 def build(kube: K.Kube, stop: threading.Event, real: tuple[str, ...] = ()) -> Ctx:
     from .olm import OperatorPodFaults, PackageServer
     from .orchestrator_operator import OrchestratorController
     from .rhdh import BackstageController
+    from .router import RouteAdmitter
     from .serverless import KnativeEventingController, KnativeServingController
     from .sonataflow import ClusterPlatformController, PlatformController, WorkflowController
 
@@ -33,7 +35,7 @@ def build(kube: K.Kube, stop: threading.Event, real: tuple[str, ...] = ()) -> Ct
     for cls in (PackageServer, OperatorPodFaults,
                 OrchestratorController, KnativeServingController, KnativeEventingController,
                 PlatformController, ClusterPlatformController, WorkflowController,
-                BackstageController):
+                BackstageController, RouteAdmitter):
         if cls.__name__ not in replaced:
             cls(ctx)
 

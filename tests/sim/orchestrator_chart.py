@@ -394,17 +394,17 @@ def _rhdh_config(spec: dict, rhdh_ns: str, wf_ns: str, domain: str) -> list[Item
 
 
 def _backstage(spec: dict, rhdh_ns: str) -> dict:
+    """The chart's Backstage CR: its app-config ConfigMaps, dynamic plugins and backend secret only; the
+    RHDH operator's defaults give the local database, the Route and the npmrc secret volume (the real
+    operator refuses an extraFiles secret without key or mountPath, which this CR once had)."""
     secret = _g(spec, "rhdhOperator.secretRef.name", "backstage-backend-auth-secret")
     return {"metadata": {"name": "backstage", "namespace": rhdh_ns},
             "spec": {"application": {
                 "appConfig": {"configMaps": [{"name": "app-config-rhdh"},
                                              {"name": "app-config-rhdh-auth"},
-                                             {"name": "app-config-rhdh-catalog"}],
-                              "mountPath": "/opt/app-root/src"},
+                                             {"name": "app-config-rhdh-catalog"}]},
                 "dynamicPluginsConfigMapName": "dynamic-plugins-rhdh",
                 "extraEnvs": {"secrets": [{"name": secret}]},
-                "extraFiles": {"secrets": [{"name": "dynamic-plugins-npmrc"}]},
-                "replicas": 1, "route": {"enabled": True}},
-                "database": {"enableLocalDb": True}}}
+                "replicas": 1}}}
 
 

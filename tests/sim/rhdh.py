@@ -1,5 +1,6 @@
-"""Simulated Red Hat Developer Hub operator: Backstage CR → Deployment, Service, Route, local DB (its Secret
-backstage-psql-secret-<name>), and from 1.7 the plugin dependencies (rhdh_plugin_deps.py)."""
+"""Simulated Red Hat Developer Hub operator: Backstage CR → Deployment, Service, Route (admitted by the
+router stand-in, router.py), local DB (its Secret backstage-psql-secret-<name>), and from 1.7 the plugin
+dependencies (rhdh_plugin_deps.py)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -8,13 +9,7 @@ from . import kube as K
 from . import workloads as W
 from .config import SimConfig
 from .operand import OperandController
-
-DEFAULT_DOMAIN = "apps.example.com"
-
-
-def route_host(name: str, namespace: str, domain: str) -> str:
-    return f"backstage-{name}-{namespace}.{domain}"
-
+from .router import generated_host, ingress_domain
 
 class BackstageController(OperandController):
     name = "rhdh.backstage"
@@ -27,10 +22,6 @@ class BackstageController(OperandController):
         self.watch(K.STATEFULSETS, lambda o: [
             f"{o['metadata']['namespace']}/{r['name']}"
             for r in o["metadata"].get("ownerReferences") or [] if r.get("kind") == "Backstage"])
-
-    def _domain(self) -> str:
-        ing = self.kube.get(K.INGRESSES_CONFIG, "cluster")
-        return ((ing or {}).get("spec") or {}).get("domain") or DEFAULT_DOMAIN
 
     def sync(self, obj: dict, cfg: SimConfig) -> Optional[float]:
         ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
@@ -93,8 +84,9 @@ class BackstageController(OperandController):
                          "resources": {"requests": {"storage": "1Gi"}}}}]}})
 
     def _route(self, dep_name: str, name: str, ns: str, owner: dict) -> None:
-        host = route_host(name, ns, self._domain())
-        route = self.ensure(K.ROUTES, {
+        host = generated_host(dep_name, ns, ingress_domain(self.kube))
+        # OpenShift's API server would generate this host; the router stand-in admits it (router.py).
+        self.ensure(K.ROUTES, {
             "apiVersion": "route.openshift.io/v1", "kind": "Route",
             "metadata": {"name": dep_name, "namespace": ns, "ownerReferences": [owner]},
             "spec": {"host": host, "to": {"kind": "Service", "name": dep_name, "weight": 100},
@@ -103,11 +95,3 @@ class BackstageController(OperandController):
                              "insecureEdgeTerminationPolicy": "Redirect"},
                      "wildcardPolicy": "None"}},
             lambda cur: (cur.get("spec") or {}).get("host") != host)
-        ingress = ((route.get("status") or {}).get("ingress") or [{}])[0]
-        if ingress.get("host") != host:
-            self.kube.patch_status(K.ROUTES, route, {"ingress": [{
-                "host": host, "routerName": "default", "wildcardPolicy": "None",
-                "routerCanonicalHostname": f"router-default.{self._domain()}",
-                "conditions": [{"type": "Admitted", "status": "True",
-                                "lastTransitionTime": K.ts()}]}]})
-            self.action("Backstage %s/%s: Route %s admitted at %s", ns, name, dep_name, host)

@@ -81,6 +81,14 @@ def test_claim_or_volume_not_yet_seen_by_the_scheduler_is_not_a_failure():
     assert r.pod_failure(pod(sched="0/3 nodes are available: 3 Insufficient cpu.")) is not None
 
 
+def test_an_ephemeral_volume_claim_on_its_way_is_not_a_failure():
+    # The real RHDH operator's Backstage pod (ephemeral dynamic-plugins-root): the scheduler sees the pod
+    # before the controller-manager's ephemeral-volume controller has created its claim.
+    msg = ('0/3 nodes are available: waiting for ephemeral volume controller to create the persistentvolumeclaim '
+           '"backstage-backstage-c6987b5f5-hnb9h-dynamic-plugins-root". not found.')
+    assert r.pod_failure(pod(sched=msg)) is None
+
+
 def test_token_secret():
     assert isinstance(r.token_secret({"data": {}}), r.Waiting)
     assert isinstance(r.token_secret({"data": {"token": "eA=="}}), r.Ready)

@@ -298,3 +298,15 @@ def test_plugin_dependencies_only_from_operator_1_7():
     assert deps.operator_version(Ctl("rhdh-operator.v1.6.1")) == (1, 6)
     assert deps.sync(Ctl("rhdh-operator.v1.6.1"), backstage) is None
     assert deps.operator_version(Ctl("rhdh-operator.v1.8.1")) == (1, 8)
+
+
+def test_the_router_stand_in_admits_a_route_once_with_its_own_or_a_generated_host():
+    from tests.sim.router import admission
+
+    bare = {"metadata": {"name": "backstage-backstage", "namespace": "rhdh-operator"}, "spec": {}}
+    ingress = admission(bare, "apps.test")
+    assert ingress[0]["host"] == "backstage-backstage-rhdh-operator.apps.test"
+    assert ingress[0]["conditions"][0]["type"] == "Admitted" and ingress[0]["conditions"][0]["status"] == "True"
+    assert admission({**bare, "status": {"ingress": ingress}}, "apps.test") is None  # already admitted
+    named = {**bare, "spec": {"host": "rhdh.example.org"}, "status": {"ingress": ingress}}
+    assert admission(named, "apps.test")[0]["host"] == "rhdh.example.org"  # the Route's own host wins

@@ -57,3 +57,17 @@ def test_webhook_configurations_are_dropped_and_the_rest_kept():
     out = without_webhook_configurations(text)
     assert "WebhookConfiguration" not in out
     assert "name: a" in out and "name: webhook-certs" in out
+
+
+def test_the_rhdh_operator_runs_from_the_built_profile_on_loopback_ports():
+    from tests.cluster.operators import REAL_OPERATORS, rhdh_operator
+
+    op = rhdh_operator(REAL_OPERATORS["rhdh"][1])
+    assert op.matches("rhdh-operator", "rhdh-operator") and not op.matches("rhdh-operator", "other")
+    ports: dict[str, int] = {}
+    argv = [expand(a, {"bin": "/b", "kubeconfig": "/k"}, ports) for a in op.argv]
+    assert argv[:3] == ["/b/rhdh-operator", "--kubeconfig", "/k"]
+    assert argv[argv.index("--metrics-bind-address") + 1] == f"127.0.0.1:{ports['metrics']}"
+    assert argv[argv.index("--health-probe-bind-address") + 1] == f"127.0.0.1:{ports['probe']}"
+    assert ports["metrics"] != ports["probe"] and "--leader-elect" not in argv
+    assert expand(op.env["LOCALBIN"], {"bin": "/b"}, ports) == "/b/rhdh-operator-data/profile"

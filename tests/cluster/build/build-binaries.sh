@@ -15,7 +15,7 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod
 log() { echo "[build-binaries] $*" >&2; }
 
 # Each component: a function build_<name> OUT that builds into OUT (run inside gomod/<name>).
-COMPONENTS=(etcd kwok k8s knative-operator helm olm opm)
+COMPONENTS=(etcd kwok k8s knative-operator helm olm opm rhdh-operator)
 
 build_etcd() {
   go build -trimpath -ldflags "-s -w" -o "$1/etcd" go.etcd.io/etcd/server/v3
